@@ -1,0 +1,49 @@
+# SPDX-License-Identifier: GPL-2.0
+# Entry points of the phyr workbench. See README.md.
+#   make run           build the patched kernel, boot it, run the demo
+#   make check         every test (KUnit + guest suites) under the debug kernel
+#   make kernel        apply the series and build the debug kernel
+#   make kernel-bench  the same without sanitizers (benchmarks)
+#   make vm CMD='...'  boot the debug kernel and run one command in the guest
+#   make patches       export build/linux (base..HEAD) into kernel/patches
+#   make clean         remove build/ (caches in ~/.cache/phyr-workbench stay)
+
+S := scripts
+SUITES ?=
+
+.PHONY: all run check kernel kernel-bench rootfs selftests vm patches clean distclean
+
+all: check
+
+kernel:
+	@$(S)/apply-series.sh
+	@$(S)/build-kernel.sh debug >/dev/null
+
+kernel-bench:
+	@$(S)/apply-series.sh
+	@$(S)/build-kernel.sh bench >/dev/null
+
+rootfs:
+	@$(S)/rootfs.sh >/dev/null
+
+selftests: kernel rootfs
+	@$(S)/build-selftests.sh debug
+
+run: selftests
+	@$(S)/vm.sh -- selftests/demo.sh
+
+check:
+	@$(S)/run-tests.sh $(SUITES)
+
+vm: kernel rootfs
+	@test -n "$(CMD)" || { echo "usage: make vm CMD='command'"; exit 2; }
+	@$(S)/vm.sh -- bash -c '$(subst ','\'',$(CMD))'
+
+patches:
+	@$(S)/export-series.sh
+
+clean:
+	rm -rf build
+
+distclean: clean
+	rm -rf $${PHYR_CACHE:-$${XDG_CACHE_HOME:-$$HOME/.cache}/phyr-workbench}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Install the series' UAPI headers and build selftests/ inside the guest
+# rootfs with chroot (native speed, guest libraries: liburing, rdma-core).
+. "$(dirname "$0")/lib.sh"
+
+[ "$BUILD" = "$TOP/build" ] || die "selftests need PHYR_BUILD inside the project (shared into the guest)"
+need_tool unshare util-linux
+need_tool chroot coreutils
+root=$("$TOP/scripts/rootfs.sh")
+O=$BUILD/obj-${1:-debug}
+[ -f "$O/.config" ] || die "no configured kernel in $O: run 'make kernel'"
+
+msg "selftests: headers_install + build in the guest rootfs"
+make -s -C "$BUILD/linux" O="$O" headers_install \
+	INSTALL_HDR_PATH="$BUILD/selftests/usr" >"$LOGS/headers.log" 2>&1 ||
+	{ cat "$LOGS/headers.log" >&2; die "headers_install failed"; }
+unshare -m bash -c "mount --bind '$TOP' '$root/phyr' &&
+	mount -t proc proc '$root/proc' &&
+	chroot '$root' make -C /phyr/selftests OUT=/phyr/build/selftests KDIR=/phyr/build/linux" \
+	>"$LOGS/selftests-build.log" 2>&1 ||
+	{ cat "$LOGS/selftests-build.log" >&2; die "selftests build failed"; }

@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers for the workbench scripts. Source, do not execute.
+
+set -euo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Caches live outside the repository so that a fresh clone (and CI on the
+# same machine) reuses them.
+CACHE=${PHYR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/phyr-workbench}
+BUILD=${PHYR_BUILD:-$TOP/build}
+LOGS=$BUILD/logs
+mkdir -p "$CACHE" "$BUILD" "$LOGS"
+
+BASE_PKG=linux-source-7.3
+BASE_VER=7.3.4-1~bpo13+1
+BASE_DEB_SHA256=703e369ddd4cce971452f5a593ee55df3a5c10c83caf0fa0df039633ed181ee3
+BASE_DEB_SIZE=166780612
+BASE_TAR=usr/src/linux-source-7.3.tar.xz
+BASE_TAR_SHA256=76df1affb19f24926949369be1d74b60071c963c598ce8780bddd4bbf0fc3bc4
+
+msg()  { printf '==> %s\n' "$*" >&2; }
+step() { printf '  -> %s\n' "$*" >&2; }
+die()  { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# need_tool <command> <debian package>
+need_tool() {
+	command -v "$1" >/dev/null 2>&1 ||
+		die "'$1' not found: install the Debian package '$2' (apt-get install $2)"
+}
+
+# stamp_ok <name> <key>: true when the stamp for <name> records <key>
+stamp_ok() { [ -f "$BUILD/.stamp-$1" ] && [ "$(cat "$BUILD/.stamp-$1")" = "$2" ]; }
+stamp_set() { printf '%s\n' "$2" >"$BUILD/.stamp-$1"; }
+
+# Private apt configuration: our own sources list, state and cache
+# directories; the machine's sources are never touched.
+APT_DIR=$CACHE/apt
+apt_private() {
+	mkdir -p "$APT_DIR"/{lists/partial,archives/partial,etc/preferences.d,etc/apt.conf.d}
+	local mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+	local want
+	want="deb [arch=amd64] $mirror trixie main
+deb [arch=amd64] $mirror trixie-backports main
+deb [arch=amd64] $mirror sid main"
+	if [ ! -f "$APT_DIR/etc/sources.list" ] ||
+	   [ "$(cat "$APT_DIR/etc/sources.list")" != "$want" ]; then
+		printf '%s\n' "$want" >"$APT_DIR/etc/sources.list"
+		rm -f "$APT_DIR/.updated"
+	fi
+	APT_OPTS=(-o "Dir::Etc::SourceList=$APT_DIR/etc/sources.list"
+		  -o "Dir::Etc::SourceParts=-"
+		  -o "Dir::Etc::Preferences=$APT_DIR/etc/preferences"
+		  -o "Dir::Etc::PreferencesParts=$APT_DIR/etc/preferences.d"
+		  -o "Dir::State=$APT_DIR"
+		  -o "Dir::State::Lists=$APT_DIR/lists"
+		  -o "Dir::State::status=$APT_DIR/status"
+		  -o "Dir::Cache=$APT_DIR"
+		  -o "Dir::Cache::Archives=$APT_DIR/archives"
+		  -o "APT::Architecture=amd64"
+		  -o "Debug::NoLocking=1"
+		  -o "Acquire::Retries=3"
+		  -o "Acquire::Check-Valid-Until=false"
+		  -o "APT::Sandbox::User=root")
+	: >>"$APT_DIR/status"
+	: >>"$APT_DIR/etc/preferences"
+	# Refresh the indexes at most once a day.
+	if [ ! -f "$APT_DIR/.updated" ] ||
+	   [ -n "$(find "$APT_DIR/.updated" -mmin +1440)" ]; then
+		step "apt-get update (private sources: trixie, trixie-backports, sid)"
+		apt-get "${APT_OPTS[@]}" -q update >"$LOGS/apt-update.log" 2>&1 ||
+			{ tail -20 "$LOGS/apt-update.log" >&2; die "apt-get update failed (see $LOGS/apt-update.log)"; }
+		touch "$APT_DIR/.updated"
+	fi
+}
+
+# The series: kernel/patches/*.patch in name order, cover letter excluded.
+series_patches() {
+	local p
+	for p in "$TOP"/kernel/patches/*.patch; do
+		[ -e "$p" ] || continue
+		case $(basename "$p") in 0000-*) continue ;; esac
+		echo "$p"
+	done
+}
+
+# series_id <base commit>: identifies base + series content.
+series_id() {
+	{ echo "$1"; series_patches | while read -r p; do cat "$p"; done; } |
+		sha256sum | cut -c1-16
+}

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# 'make check': build everything that changed, boot the debug kernel once
+# with the series' KUnit suites enabled, run the guest suites, then print
+# per-suite results and 'N passed, N failed, N skipped'.
+# usage: run-tests.sh [SUITE...]   (default: every suite in selftests/suites)
+. "$(dirname "$0")/lib.sh"
+
+summary=$LOGS/check-summary.log
+rm -f "$summary"
+# A stage that fails before the results still ends with the closing line.
+stage=setup
+closing() {
+	local rc=$?
+	if [ ! -s "$summary" ]; then
+		echo "make check: failed during $stage" | tee "$summary"
+		echo "0 passed, 1 failed, 0 skipped" | tee -a "$summary"
+		[ $rc != 0 ] || rc=1
+	fi
+	exit $rc
+}
+trap closing EXIT
+
+stage="apply series"
+"$TOP/scripts/apply-series.sh"
+stage="kernel build"
+kernel=$("$TOP/scripts/build-kernel.sh" debug)
+stage=rootfs
+"$TOP/scripts/rootfs.sh" >/dev/null
+stage="selftests build"
+"$TOP/scripts/build-selftests.sh" debug
+stage="guest run"
+
+res=$BUILD/results
+rm -rf "$res"
+mkdir -p "$res"
+log=$LOGS/check-console.log
+globs=$(grep -v '^#' "$TOP/selftests/kunit-suites" | grep . | paste -sd, -)
+
+msg "boot: debug kernel, KUnit ($globs) then guest suites (console: $log)"
+set +e
+VM_SPLAT_CHECK=0 "$TOP/scripts/vm.sh" --quiet --kmemleak --kernel "$kernel" \
+	--timeout "${CHECK_TIMEOUT:-2400}" --log "$log" \
+	--append "kunit.enable=1 kunit.filter_glob=$globs" \
+	-- selftests/run.sh "$@" &
+vm=$!
+# Progress: one line per KUnit suite and per guest suite as they finish.
+tail -n +1 -F --pid=$vm "$log" 2>/dev/null |
+	sed -u -n -e 's/^.*\] *\(# [a-z0-9_-]*: pass:[0-9]* fail:[0-9]*.*\)$/  -> kunit \1/p' \
+		-e 's/^.*PHYR-SUITE-BEGIN: \(.*\)$/  -> suite \1 .../p' \
+		-e 's/^.*PHYR-SUITE-END: \(.*\)$/  -> suite \1 done/p' >&2 &
+tailer=$!
+wait $vm
+guest_rc=$?
+sleep 0.5
+kill $tailer 2>/dev/null
+wait $tailer 2>/dev/null
+set -e
+
+python3 "$BUILD/linux/tools/testing/kunit/kunit.py" parse --json="$res/kunit.json" \
+	"$log" >"$res/kunit.txt" 2>&1 || true
+
+splats=0
+"$TOP/scripts/check-splats.sh" "$log" || splats=1
+
+msg "results"
+[ "$guest_rc" = 0 ] || echo "  guest exit status $guest_rc (see $log)"
+only=""
+[ $# -gt 0 ] && only="$*"
+set +e
+python3 "$TOP/scripts/results.py" --kunit-json "$res/kunit.json" \
+	--kunit-globs "$TOP/selftests/kunit-suites" --results "$res" \
+	--suites "$TOP/selftests/suites" --only "$only" --splats $splats \
+	--guest-rc "$guest_rc" | tee "$summary.tmp"
+rc=${PIPESTATUS[0]}
+mv "$summary.tmp" "$summary"
+exit "$rc"

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot the kernel under QEMU with the cached rootfs (9p, read-only) and the
+# project shared at /phyr, run one command in the guest and return its exit
+# status. The serial console goes to a log file; any kernel splat in it
+# (WARNING, BUG, KASAN, lockdep, kmemleak, DMA-API debug, ...) fails the run.
+#
+# usage: vm.sh [--kernel BZIMAGE] [--timeout SECS] [--log FILE] [--quiet]
+#              [--append ARGS] [--kmemleak] -- COMMAND...
+. "$(dirname "$0")/lib.sh"
+
+kernel=$BUILD/obj-debug/arch/x86/boot/bzImage
+timeout=${VM_TIMEOUT:-900}
+log=$LOGS/vm.log
+quiet=0
+append=""
+kmemleak=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel) kernel=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--log) log=$2; shift 2 ;;
+	--quiet) quiet=1; shift ;;
+	--append) append="$append $2"; shift 2 ;;
+	--kmemleak) kmemleak=1; shift ;;
+	--) shift; break ;;
+	*) break ;;
+	esac
+done
+[ $# -gt 0 ] || die "usage: vm.sh [options] -- COMMAND..."
+[ -f "$kernel" ] || die "no kernel at $kernel: run 'make kernel'"
+need_tool qemu-system-x86_64 qemu-system-x86
+need_tool timeout coreutils
+
+root=$("$TOP/scripts/rootfs.sh")
+
+# The command runs from a script in the shared tree.
+mkdir -p "$BUILD/vm"
+cmdfile=$(mktemp "$BUILD/vm/cmd.XXXXXX")
+trap 'rm -f "$cmdfile"' EXIT
+{
+	echo "cd /phyr"
+	printf '%q ' "$@"
+	echo
+} >"$cmdfile"
+
+# Acceleration: TCG unless a quick probe boot under KVM succeeded on this
+# machine (here /dev/kvm is a software KVM that stalls real kernels).
+accel_probe() {
+	local f=$CACHE/accel-ok
+	if [ -f "$f" ]; then cat "$f"; return; fi
+	local a=tcg
+	if [ -w /dev/kvm ] && [ "${VM_ACCEL:-auto}" = auto ]; then
+		step "probing KVM with a short boot (result cached in $f)"
+		if VM_ACCEL=kvm "$0" --kernel "$kernel" --timeout 60 --quiet \
+			--log "$LOGS/kvm-probe.log" -- true >/dev/null 2>&1; then
+			a=kvm
+		fi
+	fi
+	echo "$a" >"$f"
+	echo "$a"
+}
+accel=${VM_ACCEL:-auto}
+[ "$accel" = auto ] && accel=$(accel_probe)
+case $accel in
+kvm) accel_opt=(-accel kvm -cpu host) ;;
+*) accel_opt=(-accel tcg,thread=multi -cpu max) ;;
+esac
+
+mem=${VM_MEM:-4G}
+cmdline="console=ttyS0 root=/dev/root rootfstype=9p ro"
+cmdline+=" rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose"
+cmdline+=" init=/sbin/phyr-init panic=-1 oops=panic hugepages=${VM_HUGEPAGES:-256}"
+cmdline+=" phyr.cmd=${cmdfile#"$TOP"/} phyr.kmemleak=$kmemleak $append"
+
+mkdir -p "$(dirname "$log")"
+: >"$log"
+[ $quiet = 1 ] || msg "boot: $(basename "$kernel") ($accel, 2 vCPUs, $mem), console log $log"
+start=$(date +%s)
+set +e
+timeout -k 10 "$timeout" qemu-system-x86_64 \
+	-nodefaults -no-user-config -nographic -no-reboot \
+	-machine q35 "${accel_opt[@]}" -smp 2 -m "$mem" \
+	-kernel "$kernel" -append "$cmdline" \
+	-chardev file,id=con,path="$log" -serial chardev:con \
+	-device virtio-rng-pci \
+	-fsdev local,id=root,path="$root",security_model=none,readonly=on \
+	-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root \
+	-fsdev local,id=phyr,path="$TOP",security_model=none \
+	-device virtio-9p-pci,fsdev=phyr,mount_tag=phyr \
+	${VM_QEMU_ARGS:-} </dev/null >"$log.qemu" 2>&1 &
+qpid=$!
+if [ $quiet = 0 ]; then
+	tail -n +1 -F --pid=$qpid "$log" 2>/dev/null &
+	tpid=$!
+fi
+wait $qpid
+qrc=$?
+[ $quiet = 1 ] || { sleep 0.3; kill $tpid 2>/dev/null; wait $tpid 2>/dev/null; }
+set -e
+secs=$(( $(date +%s) - start ))
+
+fail_tail() {
+	echo "---- last 40 lines of $log ----" >&2
+	tail -n 40 "$log" >&2
+	[ -s "$log.qemu" ] && { echo "---- qemu ----" >&2; cat "$log.qemu" >&2; }
+}
+
+if [ $qrc = 124 ] || [ $qrc = 137 ]; then
+	fail_tail
+	die "guest timed out after ${timeout}s (killed)"
+fi
+status=$(sed -n 's/^.*PHYR-EXIT: \([0-9]*\).*$/\1/p' "$log" | tail -n 1)
+if [ -z "$status" ]; then
+	fail_tail
+	die "guest never finished the command (qemu exit $qrc after ${secs}s)"
+fi
+if [ "${VM_SPLAT_CHECK:-1}" = 1 ] && ! "$TOP/scripts/check-splats.sh" "$log"; then
+	die "kernel splat in the guest log ($log)"
+fi
+[ $quiet = 1 ] || step "guest finished in ${secs}s, command exit status $status"
+exit "$status"

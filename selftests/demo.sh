@@ -1,0 +1,17 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# 'make run': show what works so far, with the output of each step.
+set -u
+cd "$(dirname "$0")/../build/selftests" || exit 1
+step() { printf '\n===== %s =====\n' "$*"; }
+
+step "kernel"
+uname -a
+step "io_uring NOP round trip"
+./io_uring_nop
+step "udmabuf from a memfd (4K pages and 2M hugetlb)"
+./udmabuf
+step "netdevsim pair in two namespaces, ping across"
+./netdevsim.sh
+step "rxe and siw on a veth pair"
+./rdma_devices.sh

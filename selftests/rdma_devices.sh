@@ -1,0 +1,80 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Soft-RoCE (rxe) and soft-iWARP (siw) devices on both ends of a veth pair
+# come up ACTIVE, and an RC ping-pong crosses the rxe pair.
+set -u
+. "$(dirname "$0")/ktap_helpers.sh"
+
+cleanup() {
+	for d in rxe0 rxe1 siw0 siw1; do rdma link delete "$d" 2>/dev/null; done
+	ip link del veth0 2>/dev/null
+}
+trap cleanup EXIT
+
+port_active() {
+	ibv_devinfo -d "$1" 2>/dev/null | grep -q "state:[[:space:]]*PORT_ACTIVE"
+}
+
+ktap_print_header
+ktap_set_plan 7
+
+ip link add veth0 type veth peer name veth1 &&
+ip addr add 192.168.77.1/24 dev veth0 &&
+ip addr add 192.168.77.2/24 dev veth1 &&
+ip link set veth0 up && ip link set veth1 up ||
+	ktap_exit_fail_msg "cannot create the veth pair"
+
+ok=1
+rdma link add rxe0 type rxe netdev veth0 || ok=0
+rdma link add rxe1 type rxe netdev veth1 || ok=0
+rdma link add siw0 type siw netdev veth0 || ok=0
+rdma link add siw1 type siw netdev veth1 || ok=0
+[ $ok = 1 ] && ktap_test_pass "rdma link add: rxe0, rxe1, siw0, siw1" ||
+	ktap_test_fail "rdma link add: rxe0, rxe1, siw0, siw1"
+
+# The ports follow the carrier of the netdev: allow a few seconds.
+for i in $(seq 50); do
+	port_active rxe0 && port_active rxe1 && port_active siw0 && port_active siw1 && break
+	sleep 0.2
+done
+for d in rxe0 rxe1 siw0 siw1; do
+	if port_active "$d"; then
+		ktap_test_pass "$d: PORT_ACTIVE"
+	else
+		ibv_devinfo -d "$d" 2>&1 | sed 's/^/# /'
+		ktap_test_fail "$d: PORT_ACTIVE"
+	fi
+done
+
+# GID index of the RoCEv2 IPv4 GID of rxe0's port.
+gid_index() {
+	local dev=$1 ip=$2 f
+	for f in /sys/class/infiniband/"$dev"/ports/1/gids/*; do
+		case $(cat "$f" 2>/dev/null) in
+		*"$(printf '%02x%02x:%02x%02x' ${ip//./ })")
+			t=$(cat /sys/class/infiniband/"$dev"/ports/1/gid_attrs/types/"$(basename "$f")" 2>/dev/null)
+			[ "$t" = "RoCE v2" ] && { basename "$f"; return; } ;;
+		esac
+	done
+}
+g0=$(gid_index rxe0 192.168.77.1)
+g1=$(gid_index rxe1 192.168.77.2)
+if [ -z "$g0" ] || [ -z "$g1" ]; then
+	ktap_test_fail "rxe RoCEv2 GIDs for the veth addresses (got '${g0:-}' '${g1:-}')"
+else
+	ktap_test_pass "rxe RoCEv2 GIDs for the veth addresses (index $g0, $g1)"
+fi
+
+out=$(mktemp)
+timeout 60 ibv_rc_pingpong -d rxe0 -g "${g0:-1}" -n 100 >"$out.srv" 2>&1 &
+srv=$!
+sleep 1
+if timeout 60 ibv_rc_pingpong -d rxe1 -g "${g1:-1}" -n 100 192.168.77.1 >"$out" 2>&1 &&
+   wait $srv; then
+	ktap_test_pass "ibv_rc_pingpong rxe1 -> rxe0: $(grep -m1 'iters' "$out")"
+else
+	sed 's/^/# /' "$out" "$out.srv"
+	ktap_test_fail "ibv_rc_pingpong rxe1 -> rxe0"
+fi
+rm -f "$out" "$out.srv"
+ktap_finished
