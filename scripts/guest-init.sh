@@ -10,15 +10,15 @@ export HOME=/root TERM=dumb LANG=C.UTF-8
 finish() {
 	echo "PHYR-EXIT: $1"
 	sync
+	# Reboot at once; QEMU runs with -no-reboot and exits.
 	echo b >/proc/sysrq-trigger
 	sleep 10
+	echo "guest-init: sysrq reboot failed"
 }
-trap 'finish 253' ERR
-
 arg() { tr ' ' '\n' </proc/cmdline | sed -n "s/^$1=//p" | tail -n 1; }
 
-for d in /tmp /run /var/tmp /var/log /var/lib/udev /var/cache /root /mnt /media; do
-	mount -t tmpfs -o mode=0755 tmpfs "$d"
+for d in /tmp /run /var/tmp /var/log /var/cache /root /mnt /media; do
+	[ -d "$d" ] && mount -t tmpfs -o mode=0755 tmpfs "$d"
 done
 chmod 1777 /tmp /var/tmp
 mkdir -p /dev/pts /dev/shm /dev/hugepages /run/lock
@@ -41,7 +41,6 @@ if [ -x /usr/lib/systemd/systemd-udevd ]; then
 	udevadm settle --timeout=30 2>/dev/null
 fi
 
-trap - ERR
 cmd=$(arg phyr.cmd)
 cd /phyr
 rc=0

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Soft-RoCE (rxe) and soft-iWARP (siw) devices on both ends of a veth pair
-# come up ACTIVE, and an RC ping-pong crosses the rxe pair.
+# come up ACTIVE with RoCEv2 GIDs for the veth addresses, and go away
+# cleanly. (RC traffic between two local rxe devices is issue 4's.)
 set -u
 . "$(dirname "$0")/ktap_helpers.sh"
 
@@ -65,16 +66,10 @@ else
 	ktap_test_pass "rxe RoCEv2 GIDs for the veth addresses (index $g0, $g1)"
 fi
 
-out=$(mktemp)
-timeout 60 ibv_rc_pingpong -d rxe0 -g "${g0:-1}" -n 100 >"$out.srv" 2>&1 &
-srv=$!
-sleep 1
-if timeout 60 ibv_rc_pingpong -d rxe1 -g "${g1:-1}" -n 100 192.168.77.1 >"$out" 2>&1 &&
-   wait $srv; then
-	ktap_test_pass "ibv_rc_pingpong rxe1 -> rxe0: $(grep -m1 'iters' "$out")"
-else
-	sed 's/^/# /' "$out" "$out.srv"
-	ktap_test_fail "ibv_rc_pingpong rxe1 -> rxe0"
-fi
-rm -f "$out" "$out.srv"
+# Teardown: every device goes away with its link.
+ok=1
+for d in rxe0 rxe1 siw0 siw1; do rdma link delete "$d" || ok=0; done
+left=$(rdma link show 2>/dev/null | grep -cE 'link (rxe|siw)[01]/')
+[ $ok = 1 ] && [ "$left" = 0 ]
+ktap_test_result "rdma link delete: all four gone ($left left)" test $? = 0
 ktap_finished

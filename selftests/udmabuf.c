@@ -4,7 +4,6 @@
  * bytes in both directions, for 4 KiB pages and for 2 MiB hugetlb pages,
  * and bad requests must fail with the errno the driver documents.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/dma-buf.h>
