@@ -45,6 +45,17 @@ if [ ! -d "$KT/.git" ]; then
 	rm -f "$KT/.git/phyr-series"
 fi
 
+# Debian's .gitignore ignores every top-level entry ("/*"), which would hide
+# new files of the series. Drop that rule from the working copy only; the
+# committed base stays pristine and git does not report the change.
+unhide_new_files() {
+	if grep -qx '/\*' "$KT/.gitignore" 2>/dev/null; then
+		git -C "$KT" update-index --skip-worktree .gitignore
+		sed -i -e '/^\/\*$/d' -e '/^!\/debian\/$/d' "$KT/.gitignore"
+	fi
+}
+unhide_new_files
+
 state=$KT/.git/phyr-series
 head=$(git -C "$KT" rev-parse HEAD)
 if [ -f "$state" ]; then
@@ -66,6 +77,7 @@ fi
 
 msg "series: applying ${#patches[@]} patches onto base"
 git -C "$KT" am --abort >/dev/null 2>&1 || true
+git -C "$KT" update-index --no-skip-worktree .gitignore
 git -C "$KT" reset -q --hard base
 for p in "${patches[@]}"; do
 	step "$(basename "$p")"
@@ -76,4 +88,5 @@ for p in "${patches[@]}"; do
 		die "patch does not apply: kernel/patches/$(basename "$p")"
 	fi
 done
+unhide_new_files
 echo "$series_id $(git -C "$KT" rev-parse HEAD)" >"$state"

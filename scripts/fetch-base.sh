@@ -26,7 +26,8 @@ if ! { [ -f "$deb" ] && verify "$deb" "$BASE_DEB_SHA256"; }; then
 	apt_private
 	tmp=$CACHE/dl.tmp
 	rm -rf "$tmp" && mkdir -p "$tmp"
-	( cd "$tmp" && apt-get "${APT_OPTS[@]}" download "$BASE_PKG=$BASE_VER" ) ||
+	# stdout is this script's answer (the tarball path): progress to stderr
+	( cd "$tmp" && apt-get "${APT_OPTS[@]}" -q download "$BASE_PKG=$BASE_VER" ) >&2 ||
 		die "download of $BASE_PKG=$BASE_VER failed"
 	got=$(ls "$tmp"/*.deb) || die "apt-get download produced no .deb"
 	size=$(stat -c %s "$got")
