@@ -85,7 +85,7 @@ for p in "${patches[@]}"; do
 		cat "$LOGS/git-am.log" >&2
 		git -C "$KT" am --abort >/dev/null 2>&1 || true
 		rm -f "$state"
-		die "patch does not apply: kernel/patches/$(basename "$p")"
+		die "patch does not apply: ${p#"$TOP"/}"
 	fi
 done
 unhide_new_files

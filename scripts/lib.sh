@@ -13,10 +13,10 @@ mkdir -p "$CACHE" "$BUILD" "$LOGS"
 
 BASE_PKG=linux-source-7.3
 BASE_VER=7.3.4-1~bpo13+1
-BASE_DEB_SHA256=703e369ddd4cce971452f5a593ee55df3a5c10c83caf0fa0df039633ed181ee3
+BASE_DEB_SHA256=${PHYR_TEST_DEB_SHA256:-703e369ddd4cce971452f5a593ee55df3a5c10c83caf0fa0df039633ed181ee3}
 BASE_DEB_SIZE=166780612
 BASE_TAR=usr/src/linux-source-7.3.tar.xz
-BASE_TAR_SHA256=76df1affb19f24926949369be1d74b60071c963c598ce8780bddd4bbf0fc3bc4
+BASE_TAR_SHA256=${PHYR_TEST_TAR_SHA256:-76df1affb19f24926949369be1d74b60071c963c598ce8780bddd4bbf0fc3bc4}
 
 msg()  { printf '==> %s\n' "$*" >&2; }
 step() { printf '  -> %s\n' "$*" >&2; }
@@ -74,9 +74,10 @@ deb [arch=amd64] $mirror sid main"
 }
 
 # The series: kernel/patches/*.patch in name order, cover letter excluded.
+PATCHES=${PHYR_PATCHES:-$TOP/kernel/patches}
 series_patches() {
 	local p
-	for p in "$TOP"/kernel/patches/*.patch; do
+	for p in "$PATCHES"/*.patch; do
 		[ -e "$p" ] || continue
 		case $(basename "$p") in 0000-*) continue ;; esac
 		echo "$p"

@@ -29,11 +29,23 @@ stage=rootfs
 "$TOP/scripts/rootfs.sh" >/dev/null
 stage="selftests build"
 "$TOP/scripts/build-selftests.sh" debug
-stage="guest run"
-
 res=$BUILD/results
 rm -rf "$res"
 mkdir -p "$res"
+stage="host suites"
+while read -r name tmo cmd; do
+	case $name in ''|'#'*) continue ;; esac
+	case $cmd in host:*) ;; *) continue ;; esac
+	[ $# -eq 0 ] || [[ " $* " == *" $name "* ]] || continue
+	msg "host suite: $name"
+	set +e
+	(cd "$TOP" && timeout -k 10 "$tmo" ${cmd#host:}) </dev/null >"$res/$name.tap" 2>&1
+	echo $? >"$res/$name.rc"
+	set -e
+	grep -E '^(not )?ok ' "$res/$name.tap" | sed 's/^/  -> /' >&2
+done <"$TOP/selftests/suites"
+stage="guest run"
+
 log=$LOGS/check-console.log
 # KUnit: every suite the config builds in runs at boot (KUNIT_ALL_TESTS=n
 # keeps that to the ones kernel/configs enables); selftests/kunit-suites

@@ -28,9 +28,9 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ $# -gt 0 ] || die "usage: vm.sh [options] -- COMMAND..."
-[ -f "$kernel" ] || die "no kernel at $kernel: run 'make kernel'"
 need_tool qemu-system-x86_64 qemu-system-x86
 need_tool timeout coreutils
+[ -f "$kernel" ] || die "no kernel at $kernel: run 'make kernel'"
 
 root=$("$TOP/scripts/rootfs.sh")
 
@@ -106,7 +106,10 @@ secs=$(( $(date +%s) - start ))
 fail_tail() {
 	echo "---- last 40 lines of $log ----" >&2
 	tail -n 40 "$log" >&2
-	[ -s "$log.qemu" ] && { echo "---- qemu ----" >&2; cat "$log.qemu" >&2; }
+	if [ -s "$log.qemu" ]; then
+		echo "---- qemu ----" >&2
+		cat "$log.qemu" >&2
+	fi
 }
 
 if [ $qrc = 124 ] || [ $qrc = 137 ]; then

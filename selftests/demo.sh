@@ -11,6 +11,8 @@ step "io_uring NOP round trip"
 ./io_uring_nop
 step "udmabuf from a memfd (4K pages and 2M hugetlb)"
 ./udmabuf
+step "phyr: what a phyr importer sees of udmabuf and system-heap dma-bufs"
+./phyr_dmabuf
 step "netdevsim pair in two namespaces, ping across"
 ./netdevsim.sh
 step "rxe and siw on a veth pair"

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Host-side checks of the workbench's failure paths (KTAP on stdout):
+# a patch that does not apply is named, a checksum mismatch stops with
+# the reason, a missing host tool names its Debian package, and a guest
+# that never reaches its command fails with the tail of its log.
+set -u
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+. "$TOP/build/linux/tools/testing/selftests/kselftest/ktap_helpers.sh"
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+out=$tmp/out
+
+# expect_fail <description> <regex> <command...>
+expect_fail() {
+	local desc=$1 re=$2
+	shift 2
+	if "$@" >"$out" 2>&1; then
+		ktap_test_fail "$desc: succeeded"
+	elif grep -qE "$re" "$out"; then
+		ktap_test_pass "$desc"
+	else
+		sed 's/^/# /' "$out" | tail -n 15
+		ktap_test_fail "$desc: no /$re/ in the output"
+	fi
+}
+
+ktap_print_header
+ktap_set_plan 5
+
+# 1. A broken patch stops the series and is named.
+mkdir -p "$tmp/patches"
+cp "$TOP"/kernel/patches/0001-*.patch "$tmp/patches/"
+sed -E '/^--/! s/^-(.+)$/-\1 this line is not in the tree/' "$TOP"/kernel/patches/0002-*.patch \
+	>"$tmp/patches/0002-broken.patch"
+expect_fail "broken patch is named" "patch does not apply: .*0002-broken.patch" \
+	env PHYR_BUILD="$tmp/build" PHYR_PATCHES="$tmp/patches" "$TOP/scripts/apply-series.sh"
+
+# 2. Checksum mismatch of the cached tarball and of the package.
+mkdir -p "$tmp/cache"
+echo "not a kernel" >"$tmp/cache/linux-source-7.3.tar.xz"
+cp "$TOP/scripts/lib.sh" "$tmp/cache/linux-source-7.3_7.3.4-1~bpo13+1_all.deb"
+expect_fail "checksum mismatch stops with the reason" "checksum mismatch|download of .* failed" \
+	env PHYR_CACHE="$tmp/cache" PHYR_BUILD="$tmp/build" \
+	PHYR_TEST_DEB_SHA256=0000000000000000000000000000000000000000000000000000000000000000 \
+	"$TOP/scripts/fetch-base.sh"
+
+# 3. A missing host tool names its Debian package.
+mkdir -p "$tmp/bin"
+for t in bash env dirname cat sha256sum cut mkdir find printf rm; do
+	ln -sf "$(command -v "$t")" "$tmp/bin/$t"
+done
+expect_fail "missing qemu names qemu-system-x86" "install the Debian package 'qemu-system-x86'" \
+	env PATH="$tmp/bin" PHYR_BUILD="$tmp/build" "$TOP/scripts/vm.sh" --quiet -- true
+expect_fail "missing mmdebstrap names its package" "install the Debian package 'mmdebstrap'" \
+	env PATH="$tmp/bin" PHYR_BUILD="$tmp/build" "$TOP/scripts/rootfs.sh"
+
+# 4. A guest that never reaches the command fails with its log tail.
+expect_fail "guest that never reaches the command" "never finished the command|timed out" \
+	env VM_SPLAT_CHECK=0 "$TOP/scripts/vm.sh" --quiet --timeout 120 \
+	--log "$tmp/guest.log" --append "init=/nonexistent" -- true
+ktap_finished
