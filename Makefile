@@ -4,6 +4,7 @@
 #   make check         every test (KUnit + guest suites) under the debug kernel
 #   make kernel        apply the series and build the debug kernel
 #   make kernel-bench  the same without sanitizers (benchmarks)
+#   make bench         boot the bench kernel and run the benchmarks
 #   make vm CMD='...'  boot the debug kernel and run one command in the guest
 #   make patches       export build/linux (base..HEAD) into kernel/patches
 #   make clean         remove build/ (caches in ~/.cache/phyr-workbench stay)
@@ -11,7 +12,7 @@
 S := scripts
 SUITES ?=
 
-.PHONY: all run check kernel kernel-bench rootfs selftests vm patches clean distclean
+.PHONY: all run check kernel kernel-bench bench rootfs selftests vm patches clean distclean
 
 all: check
 
@@ -32,12 +33,17 @@ selftests: kernel rootfs
 run: selftests
 	@$(S)/vm.sh -- selftests/demo.sh
 
+bench: kernel-bench rootfs
+	@$(S)/build-selftests.sh bench
+	@$(S)/vm.sh --kernel build/obj-bench/arch/x86/boot/bzImage \
+		--log build/logs/bench-console.log -- selftests/bench.sh
+
 check:
 	@$(S)/run-tests.sh $(SUITES)
 
 vm: kernel rootfs
 	@test -n "$(CMD)" || { echo "usage: make vm CMD='command'"; exit 2; }
-	@$(S)/vm.sh -- bash -c '$(subst ','\'',$(CMD))'
+	@$(S)/vm.sh -- bash -c "$$CMD"
 
 patches:
 	@$(S)/export-series.sh

@@ -15,7 +15,7 @@ IDENT=(-c user.name="phyr workbench" -c user.email="workbench@invalid")
 tar=$("$TOP/scripts/fetch-base.sh")
 
 # 1. A cached repository holding only the pristine base commit.
-if ! git -C "$BASE_REPO" rev-parse -q --verify refs/tags/base >/dev/null 2>&1; then
+if ! git -C "$BASE_REPO" log -1 --format=%B base 2>/dev/null | grep -q "$BASE_TAR_SHA256"; then
 	msg "base: importing $(basename "$tar") into $BASE_REPO (one time)"
 	rm -rf "$BASE_REPO" "$BASE_REPO.tmp"
 	mkdir -p "$BASE_REPO.tmp/src"
@@ -38,6 +38,13 @@ mapfile -t patches < <(series_patches)
 series_id=$(series_id "$base_id")
 
 # 2. The working tree.
+# A tree made from another base is stale: start over (unless it has work).
+if [ -d "$KT/.git" ] && [ "$(git -C "$KT" rev-parse -q --verify base^{commit})" != "$base_id" ]; then
+	[ "${FORCE:-0}" = 1 ] || [ -z "$(git -C "$KT" log --oneline base..HEAD 2>/dev/null)" ] ||
+		die "$KT is based on an older base and has commits: export them or rerun with FORCE=1"
+	msg "tree: base changed, recreating $KT"
+	rm -rf "$KT"
+fi
 if [ ! -d "$KT/.git" ]; then
 	msg "tree: cloning base into $KT"
 	git clone -q "$BASE_REPO" "$KT"
@@ -73,6 +80,11 @@ if [ -f "$state" ]; then
 		[ "${FORCE:-0}" = 1 ] ||
 			die "$KT has local changes or commits and kernel/patches changed too: export them ('make patches') or rerun with FORCE=1 to discard them"
 	fi
+elif [ "$head" != "$base_id" ] || [ -n "$(git -C "$KT" status --porcelain --untracked-files=no)" ]; then
+	# No record of what was applied (a git am stopped half way, say): the
+	# commits or edits in the tree may be someone's work.
+	[ "${FORCE:-0}" = 1 ] ||
+		die "$KT has commits or changes that the workbench did not record: 'make patches' to keep them, or rerun with FORCE=1 to re-apply kernel/patches"
 fi
 
 msg "series: applying ${#patches[@]} patches onto base"

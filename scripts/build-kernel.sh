@@ -44,7 +44,9 @@ frag_files=()
 for f in "${frags[@]}"; do frag_files+=("$TOP/kernel/configs/$f.config"); done
 key=$( { cat "${frag_files[@]}"; git -C "$KT" rev-parse HEAD;
 	 git -C "$KT" status --porcelain --untracked-files=normal;
-	 git -C "$KT" diff HEAD; } | sha256sum | cut -c1-16)
+	 git -C "$KT" diff HEAD;
+	 git -C "$KT" ls-files -z -o --exclude-standard |
+		(cd "$KT" && xargs -0r sha256sum); } | sha256sum | cut -c1-16)
 if stamp_ok "kernel-$flavour" "$key" && [ -f "$O/arch/x86/boot/bzImage" ]; then
 	step "kernel ($flavour): unchanged, not rebuilt"
 	echo "$O/arch/x86/boot/bzImage"

@@ -8,7 +8,8 @@ pat='(WARNING:|BUG:|BUG kmalloc|KASAN:|UBSAN:|Oops|Kernel panic|general protecti
 pat+='|possible circular locking|possible recursive locking|inconsistent lock state'
 pat+='|suspicious RCU usage|lock held when returning|bad unlock balance|DEBUG_LOCKS_WARN_ON'
 pat+='|unreferenced object 0x|DMA-API: .*device driver|DMA-API: debugging out of memory'
-pat+='|rcu_.*detected stall|blocked for more than|refcount_t:'
+pat+='|rcu_.*detected stall|blocked for more than|refcount_t:|kmemleak: unavailable'
+pat+='|kmemleak: Kernel memory leak detector disabled'
 pat+='|list_(add|del) corruption|Unable to handle kernel|kernel BUG at)'
 if grep -qE "$pat" "$log"; then
 	echo "==== kernel splat(s) in $log ====" >&2

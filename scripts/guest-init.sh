@@ -56,8 +56,11 @@ fi
 if [ "$(arg phyr.kmemleak)" = 1 ] && [ -w /sys/kernel/debug/kmemleak ]; then
 	echo "guest-init: kmemleak scan"
 	sleep 6
-	echo scan >/sys/kernel/debug/kmemleak
-	echo scan >/sys/kernel/debug/kmemleak
-	cat /sys/kernel/debug/kmemleak
+	if echo scan >/sys/kernel/debug/kmemleak &&
+	   echo scan >/sys/kernel/debug/kmemleak; then
+		cat /sys/kernel/debug/kmemleak
+	else
+		echo "kmemleak: unavailable, leaks were not checked"
+	fi
 fi
 finish "$rc"

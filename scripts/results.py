@@ -70,18 +70,28 @@ def main():
             root = json.load(open(a.kunit_json))
         except (OSError, ValueError):
             root = {}
-        suites = root.get("sub_groups", [])
-        for s in suites:
-            cases = list(leaves(s))
-            p = sum(1 for _, st in cases if st == "PASS")
-            sk = sum(1 for _, st in cases if st == "SKIP")
-            bad = [(n, st) for n, st in cases if st not in ("PASS", "SKIP")]
-            if not cases:
+        groups = root.get("sub_groups", [])
+        cases = root.get("test_cases", [])
+        # Suites without subtests (init failed, crashed, skipped) land here.
+        for case in cases:
+            st = case.get("status", "FAIL")
+            skip = st == "SKIP"
+            bad = st not in ("PASS", "SKIP")
+            suite_line(f"kunit/{case['name']}", int(st == "PASS"),
+                       int(bad), int(skip), f" ({st})")
+            if bad:
+                details.append(f"kunit/{case['name']}: {st}")
+        for s in groups:
+            leaf = list(leaves(s))
+            p = sum(1 for _, st in leaf if st == "PASS")
+            sk = sum(1 for _, st in leaf if st == "SKIP")
+            bad = [(n, st) for n, st in leaf if st not in ("PASS", "SKIP")]
+            if not leaf:
                 bad = [("(no test cases)", "ERROR")]
             suite_line(f"kunit/{s['name']}", p, len(bad), sk)
             details += [f"kunit/{s['name']}.{n}: {st}" for n, st in bad]
         for g in globs:
-            if not any(fnmatch.fnmatch(s["name"], g) for s in suites):
+            if not any(fnmatch.fnmatch(s["name"], g) for s in groups + cases):
                 suite_line(f"kunit/{g}", 0, 1, 0, " (no suite ran)")
                 details.append(f"kunit/{g}: no KUnit suite matching it ran")
 
@@ -116,11 +126,18 @@ def main():
             bad.append(f"planned {plan} tests, {len(res)} reported (exit {rc})")
         elif rc != 0 and not bad:
             bad.append(f"exit status {rc}")
+        elif not res:
+            bad.append("no TAP results")
         suite_line(name, p, len(bad), sk, note)
         details += [f"{name}: {d}" for d in bad]
         for ok, s, d in res:
             if s:
                 details.append(f"{name}: skipped: {d}")
+
+    # The guest itself: a hang or crash after the last suite still fails.
+    if a.guest_rc:
+        suite_line("guest run", 0, 1, 0, f" (exit status {a.guest_rc})")
+        details.append(f"guest run: vm.sh exit status {a.guest_rc}")
 
     # Kernel log
     suite_line("kernel log (no WARNING/BUG/KASAN/lockdep/kmemleak/DMA-API)",

@@ -12,7 +12,7 @@ rm -f "$summary"
 stage=setup
 closing() {
 	local rc=$?
-	if [ ! -s "$summary" ]; then
+	if ! grep -qE '^[0-9]+ passed, [0-9]+ failed' "$summary" 2>/dev/null; then
 		echo "make check: failed during $stage" | tee "$summary"
 		echo "0 passed, 1 failed, 0 skipped" | tee -a "$summary"
 		[ $rc != 0 ] || rc=1
@@ -42,7 +42,7 @@ while read -r name tmo cmd; do
 	(cd "$TOP" && timeout -k 10 "$tmo" ${cmd#host:}) </dev/null >"$res/$name.tap" 2>&1
 	echo $? >"$res/$name.rc"
 	set -e
-	grep -E '^(not )?ok ' "$res/$name.tap" | sed 's/^/  -> /' >&2
+	grep -E '^(not )?ok ' "$res/$name.tap" | sed 's/^/  -> /' >&2 || true
 done <"$TOP/selftests/suites"
 stage="guest run"
 
@@ -51,12 +51,14 @@ log=$LOGS/check-console.log
 # keeps that to the ones kernel/configs enables); selftests/kunit-suites
 # lists the globs that must have run.
 msg "boot: debug kernel, KUnit suites then guest suites (console: $log)"
+rm -f "$log"
 set +e
 VM_SPLAT_CHECK=0 "$TOP/scripts/vm.sh" --quiet --kmemleak --kernel "$kernel" \
 	--timeout "${CHECK_TIMEOUT:-2400}" --log "$log" \
 	--append "kunit.enable=1" \
 	-- selftests/run.sh "$@" &
 vm=$!
+trap 'kill $vm 2>/dev/null' INT TERM
 # Progress: one line per KUnit suite and per guest suite as they finish.
 tail -n +1 -F --pid=$vm "$log" 2>/dev/null |
 	sed -u -n -e 's/^.*\] *\(# [a-z0-9_-]*: pass:[0-9]* fail:[0-9]*.*\)$/  -> kunit \1/p' \

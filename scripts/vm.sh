@@ -37,7 +37,9 @@ root=$("$TOP/scripts/rootfs.sh")
 # The command runs from a script in the shared tree.
 mkdir -p "$BUILD/vm"
 cmdfile=$(mktemp "$BUILD/vm/cmd.XXXXXX")
-trap 'rm -f "$cmdfile"' EXIT
+qpid=
+trap 'rm -f "$cmdfile"; [ -z "$qpid" ] || kill "$qpid" 2>/dev/null' EXIT
+trap 'exit 130' INT TERM
 {
 	echo "cd /phyr"
 	printf '%q ' "$@"

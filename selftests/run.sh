@@ -16,7 +16,7 @@ while read -r name tmo cmd; do
 	[ $# -eq 0 ] || [[ $want == *" $name "* ]] || continue
 	echo "PHYR-SUITE-BEGIN: $name"
 	start=$(date +%s)
-	(cd "$bin" && timeout -k 10 "$tmo" $cmd) >"$res/$name.tap" 2>&1
+	(cd "$bin" && timeout -k 10 "$tmo" $cmd) </dev/null >"$res/$name.tap" 2>&1
 	rc=$?
 	echo "$rc" >"$res/$name.rc"
 	sed "s/^/[$name] /" "$res/$name.tap"
