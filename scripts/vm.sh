@@ -38,7 +38,7 @@ root=$("$TOP/scripts/rootfs.sh")
 mkdir -p "$BUILD/vm"
 cmdfile=$(mktemp "$BUILD/vm/cmd.XXXXXX")
 qpid=
-trap 'rm -f "$cmdfile"; [ -z "$qpid" ] || kill "$qpid" 2>/dev/null' EXIT
+trap 'rm -f "$cmdfile"; [ -z "$qpid" ] || kill "$qpid" 2>/dev/null || true' EXIT
 trap 'exit 130' INT TERM
 {
 	echo "cd /phyr"
