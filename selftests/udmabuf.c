@@ -169,7 +169,7 @@ int main(void)
 		ksft_exit_fail_msg("/dev/udmabuf: %s\n", strerror(errno));
 
 	ret = check_roundtrip(0, 64 * page, 0, 64 * page);
-	ksft_test_result(!ret, "4K pages: whole memfd round trip %s\n", strerror(-ret));
+	ksft_test_result(!ret, "4K pages: whole memfd round trip %s\n", ret ? strerror(-ret) : "");
 	ret = check_roundtrip(0, 64 * page, 5 * page, 17 * page);
 	ksft_test_result(!ret, "4K pages: offset window round trip %s\n", strerror(-ret));
 	ret = check_roundtrip(0, 16 << 20, 0, 16 << 20);
