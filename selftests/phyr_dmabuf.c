@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "kselftest.h"
+#include "helpers.h"
 
 #define DUMP	"/sys/kernel/debug/dma_buf_phyr_test"
 #define HPAGE	(2UL << 20)
@@ -173,18 +174,6 @@ static int same_ranges(const char *what, struct ranges *got, struct ranges *want
 
 static struct ranges got, want;
 
-static unsigned long free_hugepages(void)
-{
-	unsigned long n = 0;
-	FILE *f = fopen("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages", "r");
-
-	if (f) {
-		if (fscanf(f, "%lu", &n) != 1)
-			n = 0;
-		fclose(f);
-	}
-	return n;
-}
 
 /* The kernel read the same bytes through the ranges as we see at @mem. */
 static int same_data(const char *what, struct ranges *rs, void *mem, size_t len)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "kselftest.h"
+#include "helpers.h"
 
 #define HPAGE (2UL << 20)
 
@@ -143,18 +144,6 @@ static void expect_errno(const char *name, int memfd, uint64_t offset,
 			 strerror(errno), strerror(err));
 }
 
-static unsigned long free_hugepages(void)
-{
-	unsigned long n = 0;
-	FILE *f = fopen("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages", "r");
-
-	if (f) {
-		if (fscanf(f, "%lu", &n) != 1)
-			n = 0;
-		fclose(f);
-	}
-	return n;
-}
 
 int main(void)
 {
