@@ -7,12 +7,13 @@
 #   make bench         boot the bench kernel and run the benchmarks
 #   make vm CMD='...'  boot the debug kernel and run one command in the guest
 #   make patches       export build/linux (base..HEAD) into kernel/patches
+#   make rdma-core     build rdma-core + rdma-core-patches in place for the guest
 #   make clean         remove build/ (caches in ~/.cache/phyr-workbench stay)
 
 S := scripts
 SUITES ?=
 
-.PHONY: all run check kernel kernel-bench bench rootfs selftests vm patches clean distclean
+.PHONY: all run check kernel kernel-bench bench rootfs selftests rdma-core vm patches clean distclean
 
 all: check
 
@@ -29,6 +30,9 @@ rootfs:
 
 selftests: kernel rootfs
 	@$(S)/build-selftests.sh debug
+
+rdma-core: rootfs
+	@$(S)/build-rdma-core.sh >/dev/null
 
 run: selftests
 	@$(S)/vm.sh -- selftests/demo.sh

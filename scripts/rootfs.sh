@@ -12,19 +12,27 @@ need_tool mmdebstrap mmdebstrap
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
 # Guest packages. Keep sorted; changing this list rebuilds the rootfs.
+# cmake, cython3, libudev-dev, ninja-build, python3-dev: building rdma-core
+# (scripts/build-rdma-core.sh; libnl-3-dev, libnl-route-3-dev and
+# pkg-config are here already, libnl through libibverbs-dev).
 PKGS=(
-	bash-completion build-essential ca-certificates ethtool file
-	ibverbs-providers ibverbs-utils iperf3 iproute2 iputils-ping kmod
-	libibverbs-dev librdmacm-dev libmnl-dev less netcat-openbsd
-	perftest pkg-config procps psmisc python3 python3-jsonschema
-	python3-pyverbs python3-yaml rdma-core rdmacm-utils socat strace
-	udev util-linux
+	bash-completion build-essential ca-certificates cmake cython3 ethtool
+	file ibverbs-providers ibverbs-utils iperf3 iproute2 iputils-ping kmod
+	less libibverbs-dev libmnl-dev librdmacm-dev libudev-dev
+	netcat-openbsd ninja-build perftest pkg-config procps psmisc python3
+	python3-dev python3-jsonschema python3-pyverbs python3-yaml rdma-core
+	rdmacm-utils socat strace udev util-linux
 )
 # From sid (Pin-Priority 100 keeps everything else on trixie).
 SID_PKGS=(liburing2/sid liburing-dev/sid)
 
 key=$(cat "$0" "$TOP/scripts/phyr-init" | sha256sum | cut -c1-12)
 ROOT=$CACHE/rootfs-$key
+# One build at a time (the cache is shared by every checkout and run): a
+# second caller waits here, then finds the root complete.
+need_tool flock util-linux
+exec 9>"$CACHE/rootfs.lock"
+flock 9
 if [ -f "$ROOT/.complete" ]; then
 	echo "$ROOT"
 	exit 0

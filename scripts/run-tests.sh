@@ -29,6 +29,8 @@ stage=rootfs
 "$TOP/scripts/rootfs.sh" >/dev/null
 stage="selftests build"
 "$TOP/scripts/build-selftests.sh" debug
+stage="rdma-core build"
+"$TOP/scripts/build-rdma-core.sh" >/dev/null
 res=$BUILD/results
 rm -rf "$res"
 mkdir -p "$res"
@@ -72,11 +74,33 @@ kill $tailer 2>/dev/null
 wait $tailer 2>/dev/null
 set -e
 
+# Suites marked "iommu:" run in a second boot with a virtual IOMMU.
+iommu_suites=$(awk '$3 ~ /^iommu:/ { print $1 }' "$TOP/selftests/suites")
+want=""
+for s in $iommu_suites; do
+	[ $# -eq 0 ] || [[ " $* " == *" $s "* ]] && want+=" $s"
+done
+ilog=$LOGS/check-console-iommu.log
+rm -f "$ilog"
+if [ -n "$want" ]; then
+	stage="guest run (IOMMU)"
+	msg "boot: debug kernel behind a virtual IOMMU:$want (console: $ilog)"
+	set +e
+	VM_SPLAT_CHECK=0 "$TOP/scripts/vm.sh" --quiet --kmemleak --iommu \
+		--kernel "$kernel" --timeout "${CHECK_TIMEOUT:-2400}" --log "$ilog" \
+		-- selftests/run.sh --boot iommu $want
+	rc=$?
+	set -e
+	[ "$guest_rc" != 0 ] || guest_rc=$rc
+	grep -h 'PHYR-SUITE-END' "$ilog" | sed 's/^.*PHYR-SUITE-END: \(.*\)$/  -> suite \1 done/' >&2 || true
+fi
+
 python3 "$BUILD/linux/tools/testing/kunit/kunit.py" parse --json="$res/kunit.json" \
 	"$log" >"$res/kunit.txt" 2>&1 || true
 
 splats=0
 "$TOP/scripts/check-splats.sh" "$log" || splats=1
+[ ! -f "$ilog" ] || "$TOP/scripts/check-splats.sh" "$ilog" || splats=1
 
 msg "results"
 [ "$guest_rc" = 0 ] || echo "  guest exit status $guest_rc (see $log)"

@@ -6,7 +6,9 @@
 # (WARNING, BUG, KASAN, lockdep, kmemleak, DMA-API debug, ...) fails the run.
 #
 # usage: vm.sh [--kernel BZIMAGE] [--timeout SECS] [--log FILE] [--quiet]
-#              [--append ARGS] [--kmemleak] -- COMMAND...
+#              [--append ARGS] [--kmemleak] [--iommu] -- COMMAND...
+# --iommu adds a virtual Intel IOMMU in front of the PCI devices, in DMA
+# (translated, strict) mode.
 . "$(dirname "$0")/lib.sh"
 
 kernel=$BUILD/obj-debug/arch/x86/boot/bzImage
@@ -14,6 +16,7 @@ timeout=${VM_TIMEOUT:-900}
 log=$LOGS/vm.log
 quiet=0
 append=""
+iommu=0
 kmemleak=0
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -23,6 +26,7 @@ while [ $# -gt 0 ]; do
 	--quiet) quiet=1; shift ;;
 	--append) append="$append $2"; shift 2 ;;
 	--kmemleak) kmemleak=1; shift ;;
+	--iommu) iommu=1; shift ;;
 	--) shift; break ;;
 	*) break ;;
 	esac
@@ -72,7 +76,15 @@ kvm) accel_opt=(-accel kvm -cpu host) ;;
 *) accel_opt=(-accel tcg,thread=multi -cpu max,la57=off) ;;
 esac
 
-mem=${VM_MEM:-4G}
+iommu_opt=()
+if [ $iommu = 1 ]; then
+	# before the other PCI devices; virtio without iommu_platform
+	# still reaches memory directly, the other devices translate
+	iommu_opt=(-device intel-iommu,intremap=off)
+	append+=" intel_iommu=on iommu.passthrough=0 iommu.strict=1"
+fi
+
+mem=${VM_MEM:-6G}
 cmdline="console=ttyS0 root=/dev/root rootfstype=9p ro"
 cmdline+=" rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose"
 cmdline+=" init=/sbin/phyr-init panic=-1 oops=panic hugepages=${VM_HUGEPAGES:-256}"
@@ -88,6 +100,7 @@ timeout -k 10 "$timeout" qemu-system-x86_64 \
 	-machine q35 "${accel_opt[@]}" -smp 2 -m "$mem" \
 	-kernel "$kernel" -append "$cmdline" \
 	-chardev file,id=con,path="$log" -serial chardev:con \
+	"${iommu_opt[@]}" \
 	-device virtio-rng-pci \
 	-fsdev local,id=root,path="$root",security_model=none,readonly=on \
 	-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root \

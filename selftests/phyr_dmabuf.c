@@ -5,8 +5,13 @@
  * exactly the physical pages of its memfd window (coalesced, as read from
  * /proc/self/pagemap), and for both udmabuf and the system heap the data
  * read through the ranges' pages in the kernel (the importer's CRC-32)
- * must be the data userspace sees in its mapping. Import errors must carry
- * the right errno.
+ * must be the data userspace sees in its mapping. phyr_pin_user() of
+ * anonymous memory must pin exactly the pages pagemap shows. The converter
+ * for classic importers (dma_buf_phyr_map_sgt()) must cover the buffer:
+ * without an IOMMU its segments are the ranges split at the device's
+ * segment size, behind an IOMMU ("--iommu", run in a boot with a virtual
+ * IOMMU) a fragmented buffer becomes one contiguous IOVA range. Errors
+ * must carry the right errno.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +24,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #include "kselftest.h"
@@ -80,32 +86,44 @@ static void add_range(struct ranges *rs, uint64_t paddr, uint64_t len)
 	rs->n++;
 }
 
-/* The test importer's view of dma-buf @fd; -errno when it refuses. */
-static int phyr_dump(int fd, struct ranges *rs)
+/* Send @cmd to the test importer; the reply stream, or NULL and errno. */
+static FILE *phyr_cmd(const char *cmd)
 {
-	char line[128], num[16], type[16], crc[16];
-	uint64_t paddr, len;
-	unsigned int nr;
 	FILE *f;
 	int dfd;
 
-	memset(rs, 0, sizeof(*rs));
 	dfd = open(DUMP, O_RDWR);
 	if (dfd < 0)
-		return -errno;
-	snprintf(num, sizeof(num), "%d", fd);
-	if (write(dfd, num, strlen(num)) < 0) {
-		int err = -errno;
+		return NULL;
+	if (write(dfd, cmd, strlen(cmd)) < 0) {
+		int err = errno;
 
 		close(dfd);
-		return err;
+		errno = err;
+		return NULL;
 	}
 	f = fdopen(dfd, "r");
-	if (!f || !fgets(line, sizeof(line), f) ||
+	if (!f)
+		close(dfd);
+	return f;
+}
+
+/* The ranges a test importer command produced; -errno when it refuses. */
+static int phyr_ranges(const char *cmd, struct ranges *rs)
+{
+	char line[128], type[16], crc[16];
+	uint64_t paddr, len;
+	unsigned int nr;
+	FILE *f;
+
+	memset(rs, 0, sizeof(*rs));
+	f = phyr_cmd(cmd);
+	if (!f)
+		return -errno;
+	if (!fgets(line, sizeof(line), f) ||
 	    sscanf(line, "length %" SCNu64 " ranges %u flags %*x crc32 %15s",
 		   &len, &nr, crc) != 3) {
-		if (f)
-			fclose(f);
+		fclose(f);
 		return -EIO;
 	}
 	rs->has_crc = strcmp(crc, "-") != 0;
@@ -123,6 +141,59 @@ static int phyr_dump(int fd, struct ranges *rs)
 	}
 	fclose(f);
 	return rs->n == nr ? 0 : -EIO;
+}
+
+/* What a phyr importer of dma-buf @fd sees. */
+static int phyr_dump(int fd, struct ranges *rs)
+{
+	char cmd[32];
+
+	snprintf(cmd, sizeof(cmd), "%d", fd);
+	return phyr_ranges(cmd, rs);
+}
+
+/* What phyr_pin_user() pins of [addr, addr + len). */
+static int phyr_pin(void *addr, size_t len, struct ranges *rs)
+{
+	char cmd[64];
+
+	snprintf(cmd, sizeof(cmd), "pin %lx %zu", (unsigned long)addr, len);
+	return phyr_ranges(cmd, rs);
+}
+
+/*
+ * The DMA segments the converter maps of dma-buf @fd for the test
+ * importer's own device (@dev NULL) or a PCI device, in order and not
+ * merged.
+ */
+static int sgt_dump(int fd, const char *dev, struct ranges *rs)
+{
+	char cmd[96], line[128];
+	uint64_t addr, len, total;
+	unsigned int nr;
+	FILE *f;
+
+	memset(rs, 0, sizeof(*rs));
+	snprintf(cmd, sizeof(cmd), "sgt %d %s", fd, dev ? dev : "");
+	f = phyr_cmd(cmd);
+	if (!f)
+		return -errno;
+	if (!fgets(line, sizeof(line), f) ||
+	    sscanf(line, "nents %u length %" SCNu64, &nr, &total) != 2) {
+		fclose(f);
+		return -EIO;
+	}
+	rs->all_ram = 1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%" SCNx64 " %" SCNu64, &addr, &len) != 2)
+			break;
+		if (rs->n < MAX_RANGES)
+			rs->r[rs->n] = (struct range){ addr, len };
+		rs->n++;
+		rs->length += len;
+	}
+	fclose(f);
+	return rs->n == nr && rs->length == total ? 0 : -EIO;
 }
 
 /* Physical ranges behind [addr, addr + len) of this process, coalesced. */
@@ -274,6 +345,234 @@ out:
 		close(heap);
 }
 
+/* A udmabuf of a memfd of @size whose pages were allocated out of order. */
+static int new_udmabuf(size_t size, unsigned int mfd_flags)
+{
+	struct udmabuf_create c = { .flags = UDMABUF_FLAGS_CLOEXEC, .size = size };
+	size_t npages = size / page_size, i, at = 0;
+	int memfd, dev, buf = -1;
+	char *mem;
+
+	memfd = memfd_create("phyr", MFD_ALLOW_SEALING | mfd_flags);
+	dev = open("/dev/udmabuf", O_RDWR);
+	if (memfd < 0 || dev < 0 || ftruncate(memfd, size) ||
+	    fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK))
+		goto out;
+	mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	if (mem == MAP_FAILED)
+		goto out;
+	if (!(mfd_flags & MFD_HUGETLB))
+		for (i = 0; i < npages; i++, at = (at + 7919) % npages)
+			mem[at * page_size] = (char)i;
+	munmap(mem, size);
+	c.memfd = memfd;
+	buf = ioctl(dev, UDMABUF_CREATE, &c);
+out:
+	if (memfd >= 0)
+		close(memfd);
+	if (dev >= 0)
+		close(dev);
+	return buf;
+}
+
+static int new_heap(size_t size)
+{
+	struct dma_heap_allocation_data d = {
+		.len = size,
+		.fd_flags = O_RDWR | O_CLOEXEC,
+	};
+	int heap = open("/dev/dma_heap/system", O_RDONLY);
+	int ret = heap < 0 ? -1 : ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &d);
+
+	if (heap >= 0)
+		close(heap);
+	return ret ? -1 : (int)d.fd;
+}
+
+/*
+ * The segments a device without an IOMMU gets: each range split at
+ * @max_seg bytes and at 4 GiB boundaries (the default segment boundary).
+ */
+static void split_ranges(const struct ranges *in, uint64_t max_seg,
+			 struct ranges *out)
+{
+	unsigned int i;
+
+	memset(out, 0, sizeof(*out));
+	out->all_ram = 1;
+	for (i = 0; i < in->n && i < MAX_RANGES; i++) {
+		uint64_t addr = in->r[i].paddr, left = in->r[i].len;
+
+		while (left) {
+			uint64_t chunk = left < max_seg ? left : max_seg;
+			uint64_t to_boundary = 0x100000000ULL - (addr & 0xffffffffULL);
+
+			if (chunk > to_boundary)
+				chunk = to_boundary;
+			if (out->n < MAX_RANGES)
+				out->r[out->n] = (struct range){ addr, chunk };
+			out->n++;
+			out->length += chunk;
+			addr += chunk;
+			left -= chunk;
+		}
+	}
+}
+
+static struct ranges segs;
+
+/* Without an IOMMU the converter hands out the ranges, split. */
+static void check_sgt_direct(const char *name, int fd)
+{
+	int ret = fd < 0 ? -errno : phyr_dump(fd, &got);
+
+	if (!ret)
+		ret = sgt_dump(fd, NULL, &segs);
+	if (ret) {
+		ksft_test_result_fail("%s: %s\n", name, strerror(-ret));
+		return;
+	}
+	split_ranges(&got, 64 << 10, &want);
+	ksft_test_result(same_ranges(name, &segs, &want),
+			 "%s: %u ranges -> %u segments at their physical addresses\n",
+			 name, got.n, segs.n);
+}
+
+/*
+ * Behind an IOMMU the converter links the whole buffer into one IOVA
+ * range: the segments follow each other in DMA address space even though
+ * the physical ranges do not.
+ */
+static void check_sgt_iommu(const char *name, int fd, const char *dev)
+{
+	int ret = fd < 0 ? -errno : phyr_dump(fd, &got);
+	unsigned int i, gaps = 0;
+
+	if (!ret)
+		ret = sgt_dump(fd, dev, &segs);
+	if (ret) {
+		ksft_test_result_fail("%s: %s\n", name, strerror(-ret));
+		return;
+	}
+	for (i = 1; i < segs.n && i < MAX_RANGES; i++)
+		gaps += segs.r[i].paddr != segs.r[i - 1].paddr + segs.r[i - 1].len;
+	if (got.n < 2 || gaps || segs.length != got.length)
+		ksft_print_msg("%s: %u physical ranges, %u segments with %u gaps, %" PRIu64
+			       " of %" PRIu64 " bytes\n", name, got.n, segs.n, gaps,
+			       segs.length, got.length);
+	ksft_test_result(got.n >= 2 && !gaps && segs.length == got.length,
+			 "%s: %u physical ranges -> one IOVA range at %#" PRIx64 " (%u segments)\n",
+			 name, got.n, segs.r[0].paddr, segs.n);
+}
+
+/* phyr_pin_user() of [mem + off, mem + off + len) pins what pagemap shows. */
+static void check_pin(const char *name, char *mem, size_t off, size_t len)
+{
+	size_t start = off & ~(page_size - 1);
+	size_t end = (off + len + page_size - 1) & ~(page_size - 1);
+	int ret = phyr_pin(mem + off, len, &got);
+
+	if (!ret)
+		ret = pagemap_ranges(mem + start, end - start, &want);
+	if (ret) {
+		ksft_test_result_fail("%s: %s\n", name, strerror(-ret));
+		return;
+	}
+	/* trim the whole pages to the window */
+	want.r[0].paddr += off - start;
+	want.r[0].len -= off - start;
+	want.r[want.n - 1].len -= end - (off + len);
+	want.length = len;
+	ksft_test_result(same_ranges(name, &got, &want) &&
+			 same_data(name, &got, mem + off, len),
+			 "%s: %u ranges == pagemap\n", name, got.n);
+}
+
+static void check_pins(void)
+{
+	size_t len = 64 * page_size, i, at = 0;
+	char *map, *mem;
+
+	map = mmap(NULL, 4 * HPAGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (map == MAP_FAILED)
+		ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
+	mem = (char *)(((uintptr_t)map + HPAGE - 1) & ~(HPAGE - 1));
+	madvise(mem, len, MADV_NOHUGEPAGE);
+	for (i = 0; i < 64; i++, at = (at + 37) % 64)
+		mem[at * page_size] = (char)(i * 3);
+	check_pin("pin 4K pages", mem, 0, len);
+	check_pin("pin unaligned window", mem, 100, 10 * page_size - 300);
+
+	/* a 2 MiB THP if the kernel gives one, 4K pages otherwise */
+	mem += HPAGE;
+	madvise(mem, HPAGE, MADV_HUGEPAGE);
+	for (i = 0; i < HPAGE; i += page_size)
+		mem[i] = (char)(i >> 12);
+	check_pin("pin 2M (THP)", mem, 0, HPAGE);
+	munmap(map, 4 * HPAGE);
+}
+
+static void expect_cmd_errno(const char *name, const char *cmd, int err)
+{
+	int ret = phyr_ranges(cmd, &got);
+
+	ksft_test_result(ret == -err, "%s: %s (expected %s)\n", name,
+			 strerror(-ret), strerror(err));
+}
+
+/* A PCI device whose DMA the IOMMU translates, from sysfs. */
+static int iommu_device(char *name, size_t size)
+{
+	const char *base = "/sys/bus/pci/devices";
+	char path[600], type[32];
+	struct dirent *de;
+	int found = 0;
+	DIR *d;
+
+	d = opendir(base);
+	if (!d)
+		return 0;
+	while (!found && (de = readdir(d))) {
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/iommu_group/type", base, de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fscanf(f, "%31s", type) == 1 &&
+		    (!strcmp(type, "DMA") || !strcmp(type, "DMA-FQ"))) {
+			snprintf(name, size, "%.*s", (int)size - 1, de->d_name);
+			found = 1;
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return found;
+}
+
+static void iommu_main(void)
+{
+	char dev[256];
+	int fd;
+
+	if (!iommu_device(dev, sizeof(dev)))
+		ksft_exit_fail_msg("no PCI device in a DMA-translated IOMMU group\n");
+	ksft_print_msg("IOMMU-translated device %s\n", dev);
+	ksft_set_plan(3);
+
+	fd = new_udmabuf(32 << 20, 0);
+	check_sgt_iommu("sgt IOMMU udmabuf 32 MiB of 4K pages", fd, dev);
+	check_sgt_direct("sgt own device (no IOMMU) udmabuf 32 MiB", fd);
+	close(fd);
+	fd = new_heap(8 << 20);
+	check_sgt_iommu("sgt IOMMU system heap 8 MiB", fd, dev);
+	close(fd);
+	ksft_finished();
+}
+
 static void expect_errno(const char *name, int fd, int err)
 {
 	int ret = phyr_dump(fd, &got);
@@ -282,15 +581,18 @@ static void expect_errno(const char *name, int fd, int err)
 			 strerror(-ret), strerror(err));
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	char cmd[64];
 	int fd;
 
 	page_size = sysconf(_SC_PAGESIZE);
 	ksft_print_header();
 	if (access(DUMP, W_OK))
 		ksft_exit_skip("%s: %s (CONFIG_DMABUF_PHYR_TEST)\n", DUMP, strerror(errno));
-	ksft_set_plan(8);
+	if (argc > 1 && !strcmp(argv[1], "--iommu"))
+		iommu_main();
+	ksft_set_plan(18);
 
 	check_udmabuf("udmabuf 4K pages", 0, 64 * page_size, 0, 64 * page_size);
 	check_udmabuf("udmabuf 4K window", 0, 64 * page_size, 5 * page_size,
@@ -308,5 +610,25 @@ int main(void)
 	close(fd);
 	expect_errno("closed fd", 1000, EBADF);
 	expect_errno("negative fd", -1, EBADF);
+
+	fd = new_udmabuf(32 << 20, 0);
+	check_sgt_direct("sgt udmabuf 32 MiB of 4K pages", fd);
+	close(fd);
+	fd = new_heap(8 << 20);
+	check_sgt_direct("sgt system heap 8 MiB", fd);
+	close(fd);
+	check_pins();
+
+	expect_cmd_errno("pin of unmapped memory", "pin 0 4096", EFAULT);
+	expect_cmd_errno("pin of zero bytes", "pin 10000 0", EINVAL);
+	expect_cmd_errno("unknown command", "map 3", EINVAL);
+	fd = new_udmabuf(16 * page_size, 0);
+	snprintf(cmd, sizeof(cmd), "sgt %d 0000:ff:1f.7", fd);
+	expect_cmd_errno("sgt for a missing PCI device", cmd, ENODEV);
+	close(fd);
+	fd = open("/proc/self/status", O_RDONLY);
+	snprintf(cmd, sizeof(cmd), "sgt %d", fd);
+	expect_cmd_errno("sgt of not a dma-buf", cmd, EINVAL);
+	close(fd);
 	ksft_finished();
 }

@@ -24,7 +24,7 @@ struct result {
 };
 
 static int run(char *buf, size_t len, unsigned int iters, struct result *sgt,
-	       struct result *phyr)
+	       struct result *phyr, struct result *pin)
 {
 	char cmd[96], out[512];
 	ssize_t n;
@@ -45,16 +45,18 @@ static int run(char *buf, size_t len, unsigned int iters, struct result *sgt,
 		return -EIO;
 	out[n] = '\0';
 	if (sscanf(out, "sgt ranges %u meta_bytes %lu ns_min %lu ns_mean %lu "
-		   "phyr ranges %u meta_bytes %lu ns_min %lu ns_mean %lu",
+		   "phyr ranges %u meta_bytes %lu ns_min %lu ns_mean %lu "
+		   "pin ranges %u meta_bytes %lu ns_min %lu ns_mean %lu",
 		   &sgt->ranges, &sgt->meta, &sgt->ns_min, &sgt->ns_mean,
-		   &phyr->ranges, &phyr->meta, &phyr->ns_min, &phyr->ns_mean) != 8)
+		   &phyr->ranges, &phyr->meta, &phyr->ns_min, &phyr->ns_mean,
+		   &pin->ranges, &pin->meta, &pin->ns_min, &pin->ns_mean) != 12)
 		return -EIO;
 	return 0;
 }
 
 static int bench(const char *name, size_t len, unsigned int iters, int thp)
 {
-	struct result sgt, phyr;
+	struct result sgt, phyr, pin;
 	size_t npages = len / 4096, i, step = 7919, at = 0;
 	char *map, *buf;
 	int ret;
@@ -73,7 +75,7 @@ static int bench(const char *name, size_t len, unsigned int iters, int thp)
 			buf[at * 4096] = 1;
 	}
 
-	ret = run(buf, len, iters, &sgt, &phyr);
+	ret = run(buf, len, iters, &sgt, &phyr, &pin);
 	if (!ret) {
 		printf("%-10s %-5s ranges %7u meta %9lu B  min %10lu ns  mean %10lu ns\n",
 		       name, "sgt", sgt.ranges, sgt.meta, sgt.ns_min, sgt.ns_mean);
@@ -83,6 +85,20 @@ static int bench(const char *name, size_t len, unsigned int iters, int thp)
 		       name, (double)phyr.meta / sgt.meta,
 		       (double)phyr.ns_min / sgt.ns_min,
 		       (double)phyr.ns_mean / sgt.ns_mean);
+		/*
+		 * The floor: pin_user_pages_fast() alone, which both paths
+		 * pay. No builder gets below pin/sgt; what a builder adds
+		 * is its time above the floor.
+		 */
+		printf("%-10s %-5s ranges       - meta         - B  min %10lu ns  mean %10lu ns\n",
+		       name, "pin", pin.ns_min, pin.ns_mean);
+		printf("%-10s floor pin/sgt: time min %.3f mean %.3f; build time above the floor phyr/sgt: min %.3f mean %.3f\n",
+		       name, (double)pin.ns_min / sgt.ns_min,
+		       (double)pin.ns_mean / sgt.ns_mean,
+		       (double)((long)phyr.ns_min - (long)pin.ns_min) /
+		       ((long)sgt.ns_min - (long)pin.ns_min),
+		       (double)((long)phyr.ns_mean - (long)pin.ns_mean) /
+		       ((long)sgt.ns_mean - (long)pin.ns_mean));
 	}
 	munmap(map, len + HPAGE);
 	return ret;

@@ -3,7 +3,14 @@
 # Guest side of 'make check': run the suites listed in selftests/suites
 # (or only those named on the command line), saving each suite's TAP output
 # and exit status in build/results/ for the host to parse.
+# usage: run.sh [--boot iommu] [SUITE...]: the plain boot runs the suites
+# without a prefix, '--boot iommu' those marked "iommu:".
 set -u
+boot=main
+if [ "${1:-}" = --boot ]; then
+	boot=$2
+	shift 2
+fi
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=$top/build/selftests
 res=$top/build/results
@@ -12,7 +19,11 @@ mkdir -p "$res"
 want=" $* "
 while read -r name tmo cmd; do
 	case $name in ''|'#'*) continue ;; esac
-	case $cmd in host:*) continue ;; esac	# run by the host
+	case $cmd in
+	host:*) continue ;;	# run by the host
+	iommu:*) [ "$boot" = iommu ] || continue; cmd=${cmd#iommu:} ;;
+	*) [ "$boot" = main ] || continue ;;
+	esac
 	[ $# -eq 0 ] || [[ $want == *" $name "* ]] || continue
 	echo "PHYR-SUITE-BEGIN: $name"
 	start=$(date +%s)

@@ -1,0 +1,97 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Traffic through user memory registrations (ibv_reg_mr, pinned through
+# the umem's phyr) on soft-RoCE (rxe) and soft-iWARP (siw): rping moves
+# data with RDMA READ and WRITE and validates it (-V), ibv_rc_pingpong
+# SENDs and validates the received buffers (-c). Each device loops back
+# to itself: rxe0 on veth0, siw0 on veth1.
+set -u
+. "$(dirname "$0")/ktap_helpers.sh"
+
+A=192.168.78.1
+B=192.168.78.2
+cleanup() {
+	pkill -x rping 2>/dev/null
+	pkill -x ibv_rc_pingpong 2>/dev/null
+	for d in rxe0 siw0; do rdma link delete "$d" 2>/dev/null; done
+	ip link del veth0 2>/dev/null
+}
+trap cleanup EXIT
+
+port_active() {
+	ibv_devinfo -d "$1" 2>/dev/null | grep -q "state:[[:space:]]*PORT_ACTIVE"
+}
+
+ktap_print_header
+ktap_set_plan 7
+
+ip link add veth0 type veth peer name veth1 &&
+ip addr add $A/24 dev veth0 && ip addr add $B/24 dev veth1 &&
+ip link set veth0 up && ip link set veth1 up &&
+rdma link add rxe0 type rxe netdev veth0 &&
+rdma link add siw0 type siw netdev veth1 ||
+	ktap_exit_fail_msg "cannot set up veth0/rxe0 and veth1/siw0"
+for i in $(seq 50); do
+	port_active rxe0 && port_active siw0 && break
+	sleep 0.2
+done
+
+# rping: server and client on one address, so on one device.
+rping_test() {
+	local dev=$1 addr=$2 size=$3 count=$4 out
+	rping -s -a "$addr" -C "$count" -S "$size" -V >/tmp/rping-s.log 2>&1 &
+	local srv=$!
+	sleep 1
+	out=$(timeout 120 rping -c -a "$addr" -C "$count" -S "$size" -V 2>&1)
+	local rc=$?
+	wait $srv
+	local src=$?
+	if [ $rc != 0 ] || [ $src != 0 ]; then
+		echo "$out" | tail -5 | sed 's/^/# client: /'
+		sed 's/^/# server: /' /tmp/rping-s.log | tail -5
+	fi
+	ktap_test_result "$dev: rping RDMA READ/WRITE of $size bytes x $count, data validated" \
+		test $rc = 0 -a $src = 0
+}
+
+rping_test rxe0 $A 64 10
+rping_test rxe0 $A 65536 8
+rping_test siw0 $B 64 10
+rping_test siw0 $B 65536 8
+
+# ibv_rc_pingpong: SEND/RECV through registered buffers, validated.
+gid_index() {
+	local dev=$1 ip=$2 f t
+	for f in /sys/class/infiniband/"$dev"/ports/1/gids/*; do
+		case $(cat "$f" 2>/dev/null) in
+		*"$(printf '%02x%02x:%02x%02x' ${ip//./ })")
+			t=$(cat /sys/class/infiniband/"$dev"/ports/1/gid_attrs/types/"$(basename "$f")" 2>/dev/null)
+			[ "$t" = "RoCE v2" ] && { basename "$f"; return; } ;;
+		esac
+	done
+}
+g=$(gid_index rxe0 $A)
+for size in 4096 65536; do
+	ibv_rc_pingpong -d rxe0 -g "${g:-1}" -s $size -n 20 -c >/tmp/pp-s.log 2>&1 &
+	srv=$!
+	sleep 1
+	out=$(timeout 120 ibv_rc_pingpong -d rxe0 -g "${g:-1}" -s $size -n 20 -c 127.0.0.1 2>&1)
+	rc=$?
+	wait $srv
+	src=$?
+	if [ $rc != 0 ] || [ $src != 0 ]; then
+		echo "$out" | tail -5 | sed 's/^/# client: /'
+		sed 's/^/# server: /' /tmp/pp-s.log | tail -5
+	fi
+	ktap_test_result "rxe0: ibv_rc_pingpong SEND/RECV of $size bytes x 20, buffers validated" \
+		test $rc = 0 -a $src = 0
+done
+
+# Everything the MRs pinned was released. One snapshot of both counters:
+# 9p pins and unpins user buffers for its own I/O in between.
+echo 1 >/proc/sys/vm/stat_refresh
+read -r acq rel < <(awk '/^nr_foll_pin_acquired/ { a = $2 }
+	/^nr_foll_pin_released/ { r = $2 } END { print a, r }' /proc/vmstat)
+ktap_test_result "no FOLL_PIN pins left (acquired $acq, released $rel)" \
+	test "$acq" = "$rel"
+ktap_finished
