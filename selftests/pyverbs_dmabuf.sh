@@ -32,7 +32,7 @@ rc=$?
 echo "TAP version 13"
 awk '
 / \.\.\. / {
-	name = $1; res = $NF
+	name = $0; sub(/ \.\.\. .*/, "", name); res = $NF
 	n++
 	if (res == "ok") print "ok " n " " name
 	else if ($0 ~ /skipped/) { sub(/.*skipped /, ""); print "ok " n " " name " # SKIP " $0 }
