@@ -333,7 +333,8 @@ static void check_traffic(struct buf *b, size_t off, size_t len)
 
 	snprintf(name, sizeof(name), "%s: MR of %zu bytes at offset %zu, iova %#llx",
 		 b->name, len, off, (unsigned long long)iova);
-	if (reconnect_qps()) {
+	/* RDMA_DMABUF_KEEP_QPS=1: no reset between cases (for debugging) */
+	if (!getenv("RDMA_DMABUF_KEEP_QPS") && reconnect_qps()) {
 		ksft_test_result_fail("%s: QPs: %s\n", name, strerror(errno));
 		return;
 	}

@@ -88,11 +88,15 @@ for size in 4096 65536; do
 		test $rc = 0 -a $src = 0
 done
 
-# Everything the MRs pinned was released. One snapshot of both counters:
-# 9p pins and unpins user buffers for its own I/O in between.
-echo 1 >/proc/sys/vm/stat_refresh
-read -r acq rel < <(awk '/^nr_foll_pin_acquired/ { a = $2 }
-	/^nr_foll_pin_released/ { r = $2 } END { print a, r }' /proc/vmstat)
+# Everything the MRs pinned was released. One snapshot of both counters,
+# a few tries: 9p pins and unpins user buffers for its own I/O.
+for i in 1 2 3 4 5; do
+	echo 1 >/proc/sys/vm/stat_refresh
+	read -r acq rel < <(awk '/^nr_foll_pin_acquired/ { a = $2 }
+		/^nr_foll_pin_released/ { r = $2 } END { print a, r }' /proc/vmstat)
+	[ "$acq" = "$rel" ] && break
+	sleep 0.2
+done
 ktap_test_result "no FOLL_PIN pins left (acquired $acq, released $rel)" \
 	test "$acq" = "$rel"
 ktap_finished
