@@ -29,16 +29,17 @@ for c in $(git -C "$KT" rev-list --reverse "$from..series"); do
 	git -C "$WT" checkout -q --detach "$c"
 	start=$(date +%s)
 	log=$LOGS/bisect-$c.log
+	rc=0
 	{
 		"${MAKE[@]}" allnoconfig &&
 		(cd "$O" && "$WT/scripts/kconfig/merge_config.sh" -m -O "$O" .config "${frags[@]}") &&
 		"${MAKE[@]}" olddefconfig && "${MAKE[@]}" bzImage
-	} >"$log" 2>&1
-	rc=$?
-	warns=$(grep -cE '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' "$log")
+	} >"$log" 2>&1 || rc=$?
+	# lib.sh runs with -e: a grep that finds nothing must not end the loop
+	warns=$(grep -cE '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' "$log" || true)
 	if [ $rc != 0 ] || [ "$warns" != 0 ]; then
 		echo "FAIL $c $subj (exit $rc, $warns warnings: $log)"
-		grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' "$log" | head -5
+		grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' "$log" | head -5 || true
 		fail=1
 	else
 		echo "ok   $c $subj ($(( $(date +%s) - start )) s)"
