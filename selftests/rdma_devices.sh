@@ -5,24 +5,14 @@
 # cleanly. (RC traffic between two local rxe devices is issue 4's.)
 set -u
 . "$(dirname "$0")/ktap_helpers.sh"
+. "$(dirname "$0")/rdma_lib.sh"
 
-cleanup() {
-	for d in rxe0 rxe1 siw0 siw1; do rdma link delete "$d" 2>/dev/null; done
-	ip link del veth0 2>/dev/null
-}
-trap cleanup EXIT
-
-port_active() {
-	ibv_devinfo -d "$1" 2>/dev/null | grep -q "state:[[:space:]]*PORT_ACTIVE"
-}
+trap 'rdma_cleanup rxe0 rxe1 siw0 siw1' EXIT
 
 ktap_print_header
 ktap_set_plan 7
 
-ip link add veth0 type veth peer name veth1 &&
-ip addr add 192.168.77.1/24 dev veth0 &&
-ip addr add 192.168.77.2/24 dev veth1 &&
-ip link set veth0 up && ip link set veth1 up ||
+veth_pair 192.168.77.1 192.168.77.2 ||
 	ktap_exit_fail_msg "cannot create the veth pair"
 
 ok=1
@@ -34,10 +24,7 @@ rdma link add siw1 type siw netdev veth1 || ok=0
 	ktap_test_fail "rdma link add: rxe0, rxe1, siw0, siw1"
 
 # The ports follow the carrier of the netdev: allow a few seconds.
-for i in $(seq 50); do
-	port_active rxe0 && port_active rxe1 && port_active siw0 && port_active siw1 && break
-	sleep 0.2
-done
+wait_ports rxe0 rxe1 siw0 siw1
 for d in rxe0 rxe1 siw0 siw1; do
 	if port_active "$d"; then
 		ktap_test_pass "$d: PORT_ACTIVE"
@@ -47,17 +34,6 @@ for d in rxe0 rxe1 siw0 siw1; do
 	fi
 done
 
-# GID index of the RoCEv2 IPv4 GID of rxe0's port.
-gid_index() {
-	local dev=$1 ip=$2 f
-	for f in /sys/class/infiniband/"$dev"/ports/1/gids/*; do
-		case $(cat "$f" 2>/dev/null) in
-		*"$(printf '%02x%02x:%02x%02x' ${ip//./ })")
-			t=$(cat /sys/class/infiniband/"$dev"/ports/1/gid_attrs/types/"$(basename "$f")" 2>/dev/null)
-			[ "$t" = "RoCE v2" ] && { basename "$f"; return; } ;;
-		esac
-	done
-}
 g0=$(gid_index rxe0 192.168.77.1)
 g1=$(gid_index rxe1 192.168.77.2)
 if [ -z "$g0" ] || [ -z "$g1" ]; then

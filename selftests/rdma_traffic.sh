@@ -8,34 +8,25 @@
 # to itself: rxe0 on veth0, siw0 on veth1.
 set -u
 . "$(dirname "$0")/ktap_helpers.sh"
+. "$(dirname "$0")/rdma_lib.sh"
 
 A=192.168.78.1
 B=192.168.78.2
 cleanup() {
 	pkill -x rping 2>/dev/null
 	pkill -x ibv_rc_pingpong 2>/dev/null
-	for d in rxe0 siw0; do rdma link delete "$d" 2>/dev/null; done
-	ip link del veth0 2>/dev/null
+	rdma_cleanup rxe0 siw0
 }
 trap cleanup EXIT
-
-port_active() {
-	ibv_devinfo -d "$1" 2>/dev/null | grep -q "state:[[:space:]]*PORT_ACTIVE"
-}
 
 ktap_print_header
 ktap_set_plan 7
 
-ip link add veth0 type veth peer name veth1 &&
-ip addr add $A/24 dev veth0 && ip addr add $B/24 dev veth1 &&
-ip link set veth0 up && ip link set veth1 up &&
+veth_pair $A $B &&
 rdma link add rxe0 type rxe netdev veth0 &&
 rdma link add siw0 type siw netdev veth1 ||
 	ktap_exit_fail_msg "cannot set up veth0/rxe0 and veth1/siw0"
-for i in $(seq 50); do
-	port_active rxe0 && port_active siw0 && break
-	sleep 0.2
-done
+wait_ports rxe0 siw0
 
 # rping: server and client on one address, so on one device.
 rping_test() {
@@ -61,16 +52,6 @@ rping_test siw0 $B 64 10
 rping_test siw0 $B 65000 8
 
 # ibv_rc_pingpong: SEND/RECV through registered buffers, validated.
-gid_index() {
-	local dev=$1 ip=$2 f t
-	for f in /sys/class/infiniband/"$dev"/ports/1/gids/*; do
-		case $(cat "$f" 2>/dev/null) in
-		*"$(printf '%02x%02x:%02x%02x' ${ip//./ })")
-			t=$(cat /sys/class/infiniband/"$dev"/ports/1/gid_attrs/types/"$(basename "$f")" 2>/dev/null)
-			[ "$t" = "RoCE v2" ] && { basename "$f"; return; } ;;
-		esac
-	done
-}
 g=$(gid_index rxe0 $A)
 for size in 4096 65536; do
 	ibv_rc_pingpong -d rxe0 -g "${g:-1}" -s $size -n 20 -c >/tmp/pp-s.log 2>&1 &

@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared by the RDMA guest suites (sourced): veth pairs, rxe/siw links,
+# port state, RoCEv2 GIDs, and the in-place rdma-core build.
+
+# veth0 (addr $1) <-> veth1 (addr $2), both up
+veth_pair() {
+	ip link add veth0 type veth peer name veth1 &&
+	ip addr add "$1/24" dev veth0 && ip addr add "$2/24" dev veth1 &&
+	ip link set veth0 up && ip link set veth1 up
+}
+
+port_active() {
+	ibv_devinfo -d "$1" 2>/dev/null | grep -q "state:[[:space:]]*PORT_ACTIVE"
+}
+
+# Wait up to 10 s for every named device's port to come up.
+wait_ports() {
+	local i d all
+	for i in $(seq 50); do
+		all=1
+		for d in "$@"; do port_active "$d" || all=0; done
+		[ $all = 1 ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# Remove the named rdma links and the veth pair.
+rdma_cleanup() {
+	local d
+	for d in "$@"; do rdma link delete "$d" 2>/dev/null; done
+	ip link del veth0 2>/dev/null
+}
+
+# GID index of the RoCEv2 GID of device $1 for IPv4 address $2.
+gid_index() {
+	local dev=$1 ip=$2 f t
+	for f in /sys/class/infiniband/"$dev"/ports/1/gids/*; do
+		case $(cat "$f" 2>/dev/null) in
+		*"$(printf '%02x%02x:%02x%02x' ${ip//./ })")
+			t=$(cat /sys/class/infiniband/"$dev"/ports/1/gid_attrs/types/"$(basename "$f")" 2>/dev/null)
+			[ "$t" = "RoCE v2" ] && { basename "$f"; return; } ;;
+		esac
+	done
+}
+
+# The in-place rdma-core build (scripts/build-rdma-core.sh); fails if absent.
+rdma_core_dir() {
+	local d
+	d=$(cd "$(dirname "${BASH_SOURCE[0]}")/../rdma-core/build" 2>/dev/null && pwd)
+	[ -n "$d" ] && [ -e "$d/lib/libibverbs.so.1" ] && echo "$d"
+}
+
+# For suites that need the patched rdma-core and one rxe device: sets
+# rc_dir to the rdma-core build, creates rxe0 on veth0 of a veth pair
+# ($1.1 <-> $1.2) and removes it at exit; or SKIPs the whole suite.
+rxe0_with_rdma_core() {
+	rc_dir=$(rdma_core_dir) || {
+		echo "1..0 # SKIP rdma-core not built (scripts/build-rdma-core.sh)"
+		exit 4
+	}
+	trap 'rdma_cleanup rxe0' EXIT
+	veth_pair "$1.1" "$1.2" && rdma link add rxe0 type rxe netdev veth0 || {
+		echo "1..0 # SKIP cannot create rxe0"
+		exit 4
+	}
+	wait_ports rxe0
+}
