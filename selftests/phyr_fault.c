@@ -155,6 +155,22 @@ static void no_release(int res)
 	(void)res;
 }
 
+/* One ioctl on a device node, armed to fail its op->nth fault point. */
+static int armed_ioctl(struct op *op, const char *path, int flags,
+		       unsigned long req, void *arg)
+{
+	int fd = open(path, flags), ret, err;
+
+	if (fd < 0)
+		return -1;
+	arm(op->nth);
+	ret = ioctl(fd, req, arg);
+	err = errno;
+	close(fd);
+	errno = err;
+	return ret;
+}
+
 static int run_udmabuf(struct op *op)
 {
 	struct udmabuf_create c = {
@@ -162,16 +178,8 @@ static int run_udmabuf(struct op *op)
 		.flags = UDMABUF_FLAGS_CLOEXEC,
 		.size = 256 * page_size,
 	};
-	int dev = open("/dev/udmabuf", O_RDWR), ret, err;
 
-	if (dev < 0)
-		return -1;
-	arm(op->nth);
-	ret = ioctl(dev, UDMABUF_CREATE, &c);
-	err = errno;
-	close(dev);
-	errno = err;
-	return ret;
+	return armed_ioctl(op, "/dev/udmabuf", O_RDWR, UDMABUF_CREATE, &c);
 }
 
 static int run_heap(struct op *op)
@@ -180,16 +188,11 @@ static int run_heap(struct op *op)
 		.len = 4 << 20,
 		.fd_flags = O_RDWR | O_CLOEXEC,
 	};
-	int heap = open("/dev/dma_heap/system", O_RDONLY), ret, err;
 
-	if (heap < 0)
+	if (armed_ioctl(op, "/dev/dma_heap/system", O_RDONLY,
+			DMA_HEAP_IOCTL_ALLOC, &d))
 		return -1;
-	arm(op->nth);
-	ret = ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &d);
-	err = errno;
-	close(heap);
-	errno = err;
-	return ret ? -1 : (int)d.fd;
+	return (int)d.fd;
 }
 
 /* A test importer command; its reply is the operation's answer. */
