@@ -8,12 +8,13 @@
 #   make vm CMD='...'  boot the debug kernel and run one command in the guest
 #   make patches       export build/linux (base..HEAD) into kernel/patches
 #   make rdma-core     build rdma-core + rdma-core-patches in place for the guest
+#   make perftest      build perftest + perftest-patches for the guest
 #   make clean         remove build/ (caches in ~/.cache/phyr-workbench stay)
 
 S := scripts
 SUITES ?=
 
-.PHONY: all run check kernel kernel-bench bench rootfs selftests rdma-core vm patches clean distclean
+.PHONY: all run check kernel kernel-bench bench rootfs selftests rdma-core perftest vm patches clean distclean
 
 all: check
 
@@ -34,11 +35,16 @@ selftests: kernel rootfs
 rdma-core: rootfs
 	@$(S)/build-rdma-core.sh >/dev/null
 
+perftest: rootfs
+	@$(S)/build-perftest.sh >/dev/null
+
 run: selftests
 	@$(S)/vm.sh -- selftests/demo.sh
 
 bench: kernel-bench rootfs
 	@$(S)/build-selftests.sh bench
+	@$(S)/build-rdma-core.sh >/dev/null
+	@$(S)/build-perftest.sh >/dev/null
 	@$(S)/vm.sh --kernel build/obj-bench/arch/x86/boot/bzImage \
 		--log build/logs/bench-console.log -- selftests/bench.sh
 

@@ -6,3 +6,4 @@ set -u
 cd "$(dirname "$0")/../build/selftests" || exit 1
 echo "===== phyr_pin_user vs pin_user_pages_fast + scatterlist, 1 GiB ====="
 ./phyr_pin_bench 1024 5
+./rdma_bench.sh

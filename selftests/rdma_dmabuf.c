@@ -1,20 +1,32 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * dma-buf memory regions on soft-RoCE: ibv_reg_dmabuf_mr() of a udmabuf
- * and of a system dma-heap buffer on an rxe device, RDMA WRITE and READ
- * and SEND/RECV into and out of them between two RC QPs of the device
- * (loopback), data checked byte for byte through the memfd or the heap
- * buffer's own mapping; offsets inside the buffer and an iova that is not
- * page aligned; bad input with its errno; a revoke by the exporter while
- * RDMA WRITEs run; a child that exits with its dma-buf MRs registered.
+ * dma-buf memory regions on soft-RoCE (rxe) and soft-iWARP (siw):
+ * ibv_reg_dmabuf_mr() of a udmabuf and of a system dma-heap buffer, RDMA
+ * WRITE and READ and SEND/RECV into and out of them between two RC QPs
+ * connected with rdma_cm, one on each end of a veth pair (each end may sit
+ * in its own network namespace); data checked byte for byte through the
+ * memfd or the heap buffer's own mapping; offsets inside the buffer, an
+ * iova that is not page aligned, sizes from 1 byte to 1 GiB; bad input
+ * with its errno; rereg of the PD and access flags; a revoke by the
+ * exporter while RDMA WRITEs run; a child that exits with its dma-buf MRs
+ * registered.
  *
- * usage: rdma_dmabuf <rxe device>
+ * The requester owns an ordinary MR ("local"); the dma-buf MRs belong to
+ * the responder, which RDMA WRITE and READ target and which SENDs both
+ * into and out of them.
+ *
+ * usage: rdma_dmabuf <requester addr> <responder addr> [<requester netns>
+ *        <responder netns>]
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <infiniband/verbs.h>
 #include <linux/dma-heap.h>
 #include <linux/udmabuf.h>
+#include <poll.h>
+#include <rdma/rdma_cma.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,125 +43,192 @@
 #define LOCAL_SIZE	(4UL << 20)
 #define ACCESS_ALL	(IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | \
 			 IBV_ACCESS_REMOTE_READ)
+#define PORT		7471
 
-static struct ibv_context *ctx;
-static struct ibv_pd *pd;
-static struct ibv_cq *cq;
-static struct ibv_qp *qp[2];
+/* One end of the connection: its device, PD, CQ and current QP. */
+struct side {
+	const char *addr;
+	int netns;			/* fd of its namespace, or -1 */
+	struct rdma_cm_id *id;		/* the connected id, owns the QP */
+	struct ibv_context *ctx;
+	struct ibv_pd *pd;
+	struct ibv_cq *cq;
+};
+
+static struct side req = { .netns = -1 }, rsp = { .netns = -1 };
+static struct rdma_event_channel *channel;
+static struct rdma_cm_id *listen_id;
 static struct ibv_mr *local_mr;
 static char *local;
 static long page_size;
+static int is_iwarp;
 
-/* The RoCEv2 IPv4 GID of port 1, from sysfs. */
-static int roce_v2_gid(const char *dev)
+static int enter_netns(int fd)
 {
-	char path[256], type[32];
-	union ibv_gid gid;
-	int i;
+	return fd < 0 ? 0 : setns(fd, CLONE_NEWNET);
+}
 
-	for (i = 0; i < 32; i++) {
-		FILE *f;
-		int ok;
+static int open_netns(const char *name)
+{
+	char path[128];
 
-		snprintf(path, sizeof(path),
-			 "/sys/class/infiniband/%s/ports/1/gid_attrs/types/%d", dev, i);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		ok = fgets(type, sizeof(type), f) && !strncmp(type, "RoCE v2", 7);
-		fclose(f);
-		if (ok && !ibv_query_gid(ctx, 1, i, &gid) &&
-		    gid.raw[10] == 0xff && gid.raw[11] == 0xff)
-			return i;
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+static int sockaddr_of(const char *addr, int port, struct sockaddr_in *sin)
+{
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(port);
+	return inet_pton(AF_INET, addr, &sin->sin_addr) == 1 ? 0 : -1;
+}
+
+/*
+ * The next rdma_cm event, which must be of type @want (10 s at most);
+ * its id in @id. Events of other types fail with EPROTO.
+ */
+static int next_event(enum rdma_cm_event_type want, struct rdma_cm_id **id)
+{
+	struct pollfd pfd = { .fd = channel->fd, .events = POLLIN };
+	struct rdma_cm_event *ev;
+	int ok;
+
+	if (poll(&pfd, 1, 10000) != 1) {
+		errno = ETIMEDOUT;
+		return -1;
 	}
-	return -1;
+	if (rdma_get_cm_event(channel, &ev))
+		return -1;
+	ok = ev->event == want;
+	if (!ok)
+		ksft_print_msg("rdma_cm: %s (status %d), expected %s\n",
+			       rdma_event_str(ev->event), ev->status,
+			       rdma_event_str(want));
+	if (id)
+		*id = ev->id;
+	rdma_ack_cm_event(ev);
+	if (!ok)
+		errno = EPROTO;
+	return ok ? 0 : -1;
 }
 
-static int connect_qp(struct ibv_qp *q, uint32_t dest_qpn, int gid_index,
-		      union ibv_gid *gid)
-{
-	struct ibv_qp_attr a = {
-		.qp_state = IBV_QPS_INIT,
-		.port_num = 1,
-		.qp_access_flags = ACCESS_ALL,
-	};
-
-	if (ibv_modify_qp(q, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT |
-			  IBV_QP_ACCESS_FLAGS))
-		return -1;
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTR;
-	a.path_mtu = IBV_MTU_1024;
-	a.dest_qp_num = dest_qpn;
-	a.max_dest_rd_atomic = 1;
-	a.min_rnr_timer = 12;
-	a.ah_attr.is_global = 1;
-	a.ah_attr.grh.dgid = *gid;
-	a.ah_attr.grh.sgid_index = gid_index;
-	a.ah_attr.grh.hop_limit = 1;
-	a.ah_attr.port_num = 1;
-	if (ibv_modify_qp(q, &a, IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
-			  IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
-			  IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER))
-		return -1;
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTS;
-	a.timeout = 14;
-	a.retry_cnt = 7;
-	a.rnr_retry = 7;
-	a.max_rd_atomic = 1;
-	return ibv_modify_qp(q, &a, IBV_QP_STATE | IBV_QP_TIMEOUT |
-			     IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY | IBV_QP_SQ_PSN |
-			     IBV_QP_MAX_QP_RD_ATOMIC);
-}
-
-static int gid_index;
-static union ibv_gid gid;
-
-/* Back to RESET and connected again: a failed test leaves them in error. */
-static int reconnect_qps(void)
-{
-	struct ibv_qp_attr a = { .qp_state = IBV_QPS_RESET };
-	struct ibv_wc wc;
-
-	if (ibv_modify_qp(qp[0], &a, IBV_QP_STATE) ||
-	    ibv_modify_qp(qp[1], &a, IBV_QP_STATE))
-		return -1;
-	while (ibv_poll_cq(cq, 1, &wc) > 0)
-		;
-	return connect_qp(qp[0], qp[1]->qp_num, gid_index, &gid) ||
-	       connect_qp(qp[1], qp[0]->qp_num, gid_index, &gid);
-}
-
-/* Two RC QPs of the device, connected to each other. */
-static int setup_qps(const char *dev)
+static struct ibv_qp_init_attr qp_init(struct ibv_cq *cq)
 {
 	struct ibv_qp_init_attr init = {
+		.send_cq = cq,
+		.recv_cq = cq,
 		.qp_type = IBV_QPT_RC,
 		.cap = { .max_send_wr = 64, .max_recv_wr = 64,
 			 .max_send_sge = 1, .max_recv_sge = 1 },
 	};
-	int i;
 
-	cq = ibv_create_cq(ctx, 256, NULL, NULL, 0);
-	if (!cq)
+	return init;
+}
+
+/* PD and CQ of a side, once its device is known */
+static int side_init(struct side *sd, struct ibv_context *ctx)
+{
+	if (sd->ctx)
+		return sd->ctx == ctx ? 0 : -1;
+	sd->ctx = ctx;
+	sd->pd = ibv_alloc_pd(ctx);
+	sd->cq = ibv_create_cq(ctx, 256, NULL, NULL, 0);
+	return sd->pd && sd->cq ? 0 : -1;
+}
+
+/*
+ * The responder listens on its address, in its namespace; rdma_cm binds
+ * the listening id, and with it the responder's PD, to the device there.
+ */
+static int listen_rsp(void)
+{
+	struct sockaddr_in sin;
+
+	channel = rdma_create_event_channel();
+	if (!channel || enter_netns(rsp.netns) ||
+	    rdma_create_id(channel, &listen_id, NULL, RDMA_PS_TCP) ||
+	    sockaddr_of(rsp.addr, PORT, &sin) ||
+	    rdma_bind_addr(listen_id, (struct sockaddr *)&sin) ||
+	    rdma_listen(listen_id, 4) || !listen_id->verbs)
 		return -1;
-	init.send_cq = cq;
-	init.recv_cq = cq;
-	for (i = 0; i < 2; i++) {
-		qp[i] = ibv_create_qp(pd, &init);
-		if (!qp[i])
-			return -1;
+	is_iwarp = listen_id->verbs->device->transport_type == IBV_TRANSPORT_IWARP;
+	return side_init(&rsp, listen_id->verbs);
+}
+
+/* A new RC connection from the requester to the responder. */
+static int connect_qps(void)
+{
+	struct rdma_conn_param param = {
+		.responder_resources = 1,
+		.initiator_depth = 1,
+		.retry_count = 7,
+		.rnr_retry_count = 7,
+	};
+	struct sockaddr_in src, dst;
+	struct ibv_qp_init_attr init;
+
+	if (enter_netns(req.netns) ||
+	    rdma_create_id(channel, &req.id, NULL, RDMA_PS_TCP) ||
+	    sockaddr_of(req.addr, 0, &src) || sockaddr_of(rsp.addr, PORT, &dst) ||
+	    rdma_resolve_addr(req.id, (struct sockaddr *)&src,
+			      (struct sockaddr *)&dst, 5000) ||
+	    next_event(RDMA_CM_EVENT_ADDR_RESOLVED, NULL) ||
+	    rdma_resolve_route(req.id, 5000) ||
+	    next_event(RDMA_CM_EVENT_ROUTE_RESOLVED, NULL) ||
+	    side_init(&req, req.id->verbs))
+		return -1;
+	init = qp_init(req.cq);
+	if (rdma_create_qp(req.id, req.pd, &init) || rdma_connect(req.id, &param) ||
+	    next_event(RDMA_CM_EVENT_CONNECT_REQUEST, &rsp.id))
+		return -1;
+	init = qp_init(rsp.cq);
+	if (rsp.id->verbs != rsp.ctx || rdma_create_qp(rsp.id, rsp.pd, &init) ||
+	    rdma_accept(rsp.id, &param))
+		return -1;
+	/* one ESTABLISHED for each end, in either order */
+	return next_event(RDMA_CM_EVENT_ESTABLISHED, NULL) ||
+	       next_event(RDMA_CM_EVENT_ESTABLISHED, NULL);
+}
+
+static void drain_cq(struct ibv_cq *cq)
+{
+	struct ibv_wc wc;
+
+	while (ibv_poll_cq(cq, 1, &wc) > 0)
+		;
+}
+
+/* Tear the connection down: both QPs and ids; PDs and CQs stay. */
+static void disconnect_qps(void)
+{
+	struct pollfd pfd = { .fd = channel->fd, .events = POLLIN };
+	struct rdma_cm_event *ev;
+	int n = 0;
+
+	if (!req.id)
+		return;
+	rdma_disconnect(req.id);
+	/* a DISCONNECTED for each end; whatever else comes is acked too */
+	while (n < 2 && poll(&pfd, 1, 5000) == 1 &&
+	       !rdma_get_cm_event(channel, &ev)) {
+		n += ev->event == RDMA_CM_EVENT_DISCONNECTED;
+		rdma_ack_cm_event(ev);
 	}
-	gid_index = roce_v2_gid(dev);
-	if (gid_index < 0 || ibv_query_gid(ctx, 1, gid_index, &gid)) {
-		errno = ENODEV;
-		return -1;
-	}
-	if (connect_qp(qp[0], qp[1]->qp_num, gid_index, &gid) ||
-	    connect_qp(qp[1], qp[0]->qp_num, gid_index, &gid))
-		return -1;
-	return 0;
+	rdma_destroy_qp(req.id);
+	rdma_destroy_qp(rsp.id);
+	rdma_destroy_id(req.id);
+	rdma_destroy_id(rsp.id);
+	req.id = rsp.id = NULL;
+	drain_cq(req.cq);
+	drain_cq(rsp.cq);
+}
+
+/* A fresh connection: a failed test leaves the QPs in error. */
+static int reconnect_qps(void)
+{
+	disconnect_qps();
+	return connect_qps();
 }
 
 static double now(void)
@@ -171,7 +250,10 @@ static enum ibv_wc_status wait_wc(int n)
 	struct ibv_wc wc;
 
 	while (n) {
-		int got = ibv_poll_cq(cq, 1, &wc);
+		int got = ibv_poll_cq(req.cq, 1, &wc);
+
+		if (!got)
+			got = ibv_poll_cq(rsp.cq, 1, &wc);
 
 		if (got < 0)
 			return IBV_WC_GENERAL_ERR;
@@ -207,13 +289,17 @@ static enum ibv_wc_status rdma(enum ibv_wr_opcode op, size_t loff,
 		.wr.rdma = { .remote_addr = iova, .rkey = mr->rkey },
 	}, *bad;
 
-	if (ibv_post_send(qp[0], &wr, &bad))
+	if (ibv_post_send(req.id->qp, &wr, &bad))
 		return IBV_WC_GENERAL_ERR;
 	return wait_wc(1);
 }
 
-/* SEND from (lkey, addr) on qp0 into (rkey-less) recv buffer on qp1. */
-static enum ibv_wc_status send_recv(uint64_t from, uint32_t from_lkey,
+/*
+ * SEND @len bytes at (@from, @from_lkey) of side @from_sd into a receive
+ * buffer (@to, @to_lkey) of side @to_sd.
+ */
+static enum ibv_wc_status send_recv(struct side *from_sd, uint64_t from,
+				    uint32_t from_lkey, struct side *to_sd,
 				    uint64_t to, uint32_t to_lkey, size_t len)
 {
 	struct ibv_sge ssge = { .addr = from, .length = len, .lkey = from_lkey };
@@ -226,7 +312,8 @@ static enum ibv_wc_status send_recv(uint64_t from, uint32_t from_lkey,
 		.send_flags = IBV_SEND_SIGNALED,
 	}, *sbad;
 
-	if (ibv_post_recv(qp[1], &rwr, &rbad) || ibv_post_send(qp[0], &swr, &sbad))
+	if (ibv_post_recv(to_sd->id->qp, &rwr, &rbad) ||
+	    ibv_post_send(from_sd->id->qp, &swr, &sbad))
 		return IBV_WC_GENERAL_ERR;
 	return wait_wc(2);
 }
@@ -319,17 +406,69 @@ static void free_buf(struct buf *b)
 }
 
 /*
- * RDMA WRITE into, RDMA READ out of, SEND into and SEND out of a dma-buf
- * MR of [off, off + len) of @b, registered at an iova with the same page
- * offset as @off.
+ * RDMA WRITE into, RDMA READ out of, SEND into and SEND out of @mr, which
+ * shows [off, off + len) of @b at @iova; @name says which case this is.
+ * Moves at most half the local buffer in one go, so large MRs are
+ * covered in chunks, each with its own pattern.
+ */
+static int traffic(const char *name, struct buf *b, struct ibv_mr *mr,
+		   size_t off, uint64_t iova, size_t len)
+{
+	size_t chunk = LOCAL_SIZE / 2, at, n;
+	enum ibv_wc_status st;
+	int ok = 1;
+
+	for (at = 0; at < len && ok; at += n) {
+		n = len - at < chunk ? len - at : chunk;
+		fill(local, n, 1 + at / chunk);
+		memset(b->map + off + at, 0, n);
+		st = rdma(IBV_WR_RDMA_WRITE, 0, mr, iova + at, n);
+		if (st != IBV_WC_SUCCESS)
+			ok = 0, ksft_print_msg("%s: RDMA WRITE at %zu: %s\n", name,
+					       at, ibv_wc_status_str(st));
+		ok &= same("RDMA WRITE", b->map + off + at, local, n);
+
+		fill(b->map + off + at, n, 2 + at / chunk);
+		memset(local + chunk, 0, n);
+		st = rdma(IBV_WR_RDMA_READ, chunk, mr, iova + at, n);
+		if (st != IBV_WC_SUCCESS)
+			ok = 0, ksft_print_msg("%s: RDMA READ at %zu: %s\n", name,
+					       at, ibv_wc_status_str(st));
+		ok &= same("RDMA READ", local + chunk, b->map + off + at, n);
+	}
+	n = len < 1 << 20 ? len : 1 << 20;	/* SENDs: one message each */
+	if (ok) {
+		fill(local, n, 3);
+		memset(b->map + off, 0, n);
+		st = send_recv(&req, (uintptr_t)local, local_mr->lkey,
+			       &rsp, iova, mr->lkey, n);
+		if (st != IBV_WC_SUCCESS)
+			ok = 0, ksft_print_msg("%s: SEND into the MR: %s\n", name,
+					       ibv_wc_status_str(st));
+		ok &= same("SEND into", b->map + off, local, n);
+	}
+	if (ok) {
+		fill(b->map + off, n, 4);
+		memset(local + chunk, 0, n);
+		st = send_recv(&rsp, iova, mr->lkey, &req,
+			       (uintptr_t)local + chunk, local_mr->lkey, n);
+		if (st != IBV_WC_SUCCESS)
+			ok = 0, ksft_print_msg("%s: SEND out of the MR: %s\n", name,
+					       ibv_wc_status_str(st));
+		ok &= same("SEND out of", local + chunk, b->map + off, n);
+	}
+	return ok;
+}
+
+/*
+ * A dma-buf MR of [off, off + len) of @b, registered at an iova with the
+ * same page offset as @off, and all traffic through it.
  */
 static void check_traffic(struct buf *b, size_t off, size_t len)
 {
 	uint64_t iova = 0x7f0000000000ULL + (off & (page_size - 1));
-	enum ibv_wc_status st;
 	char name[128];
 	struct ibv_mr *mr;
-	int ok = 1;
 
 	snprintf(name, sizeof(name), "%s: MR of %zu bytes at offset %zu, iova %#llx",
 		 b->name, len, off, (unsigned long long)iova);
@@ -338,47 +477,13 @@ static void check_traffic(struct buf *b, size_t off, size_t len)
 		ksft_test_result_fail("%s: QPs: %s\n", name, strerror(errno));
 		return;
 	}
-	mr = ibv_reg_dmabuf_mr(pd, off, len, iova, b->fd, ACCESS_ALL);
+	mr = ibv_reg_dmabuf_mr(rsp.pd, off, len, iova, b->fd, ACCESS_ALL);
 	if (!mr) {
 		ksft_test_result_fail("%s: ibv_reg_dmabuf_mr: %s\n", name, strerror(errno));
 		return;
 	}
-	if (len > LOCAL_SIZE / 2)
-		len = LOCAL_SIZE / 2;	/* what one round trip moves */
-
-	fill(local, len, 1);
-	memset(b->map + off, 0, len);
-	st = rdma(IBV_WR_RDMA_WRITE, 0, mr, iova, len);
-	if (st != IBV_WC_SUCCESS)
-		ok = 0, ksft_print_msg("%s: RDMA WRITE: %s\n", name, ibv_wc_status_str(st));
-	ok &= same("RDMA WRITE", b->map + off, local, len);
-
-	fill(b->map + off, len, 2);
-	memset(local + LOCAL_SIZE / 2, 0, len);
-	st = rdma(IBV_WR_RDMA_READ, LOCAL_SIZE / 2, mr, iova, len);
-	if (st != IBV_WC_SUCCESS)
-		ok = 0, ksft_print_msg("%s: RDMA READ: %s\n", name, ibv_wc_status_str(st));
-	ok &= same("RDMA READ", local + LOCAL_SIZE / 2, b->map + off, len);
-
-	if (len <= 1 << 20) {	/* a SEND is one message: keep it small */
-		fill(local, len, 3);
-		memset(b->map + off, 0, len);
-		st = send_recv((uintptr_t)local, local_mr->lkey, iova, mr->lkey, len);
-		if (st != IBV_WC_SUCCESS)
-			ok = 0, ksft_print_msg("%s: SEND into the MR: %s\n", name,
-					       ibv_wc_status_str(st));
-		ok &= same("SEND into", b->map + off, local, len);
-
-		fill(b->map + off, len, 4);
-		memset(local + LOCAL_SIZE / 2, 0, len);
-		st = send_recv(iova, mr->lkey, (uintptr_t)local + LOCAL_SIZE / 2,
-			       local_mr->lkey, len);
-		if (st != IBV_WC_SUCCESS)
-			ok = 0, ksft_print_msg("%s: SEND out of the MR: %s\n", name,
-					       ibv_wc_status_str(st));
-		ok &= same("SEND out of", local + LOCAL_SIZE / 2, b->map + off, len);
-	}
-	ksft_test_result(ok, "%s: WRITE, READ, SEND in and out\n", name);
+	ksft_test_result(traffic(name, b, mr, off, iova, len),
+			 "%s: WRITE, READ, SEND in and out\n", name);
 	if (ibv_dereg_mr(mr))
 		ksft_print_msg("%s: ibv_dereg_mr: %s\n", name, strerror(errno));
 }
@@ -386,7 +491,7 @@ static void check_traffic(struct buf *b, size_t off, size_t len)
 static void expect_errno(const char *what, uint64_t off, size_t len, int fd,
 			 int access, int err)
 {
-	struct ibv_mr *mr = ibv_reg_dmabuf_mr(pd, off, len, off, fd, access);
+	struct ibv_mr *mr = ibv_reg_dmabuf_mr(rsp.pd, off, len, off, fd, access);
 	int got = mr ? 0 : errno;
 
 	if (mr)
@@ -396,14 +501,86 @@ static void expect_errno(const char *what, uint64_t off, size_t len, int fd,
 }
 
 /*
+ * ibv_rereg_mr() of a dma-buf MR: to another PD and to more access rights
+ * (then traffic through it), no write access to a read-only buffer, no
+ * new translation. Needs a driver with rereg (rxe; siw has none).
+ */
+static void check_rereg(struct buf *b, struct buf *ro)
+{
+	struct ibv_pd *other = ibv_alloc_pd(rsp.ctx);
+	struct ibv_mr *mr = NULL, *romr = NULL;
+	int ret, ok;
+
+	if (is_iwarp) {
+		ksft_test_result_skip("rereg: siw has no rereg_mr\n");
+		ksft_test_result_skip("rereg: siw has no rereg_mr\n");
+		ksft_test_result_skip("rereg: siw has no rereg_mr\n");
+		goto out;
+	}
+	if (!other || reconnect_qps())
+		ksft_exit_fail_msg("rereg: PD/QPs: %s\n", strerror(errno));
+	mr = ibv_reg_dmabuf_mr(other, 0, 64 * page_size, 0, b->fd,
+			       IBV_ACCESS_REMOTE_READ);
+	ret = mr ? ibv_rereg_mr(mr, IBV_REREG_MR_CHANGE_PD |
+				IBV_REREG_MR_CHANGE_ACCESS, rsp.pd, NULL, 0,
+				ACCESS_ALL) : -1;
+	if (ret)
+		ksft_print_msg("rereg: %s: %s\n", mr ? "ibv_rereg_mr" :
+			       "ibv_reg_dmabuf_mr", strerror(errno));
+	ok = !ret && traffic("rereg", b, mr, 0, 0, 64 * page_size);
+	ksft_test_result(ok, "rereg: dma-buf MR moved to the QPs' PD and made writable, then traffic\n");
+
+	ret = ibv_rereg_mr(mr, IBV_REREG_MR_CHANGE_TRANSLATION, NULL, local,
+			   page_size, 0);
+	ksft_test_result(ret && errno == EINVAL,
+			 "rereg: no new translation for a dma-buf MR: %s\n",
+			 ret ? strerror(errno) : "changed");
+
+	romr = ibv_reg_dmabuf_mr(rsp.pd, 0, ro->size, 0, ro->fd,
+				 IBV_ACCESS_REMOTE_READ);
+	ret = romr ? ibv_rereg_mr(romr, IBV_REREG_MR_CHANGE_ACCESS, NULL, NULL,
+				  0, ACCESS_ALL) : -1;
+	ok = romr && ret && errno == EACCES;
+	ksft_test_result(ok, "rereg: no write access to a read-only buffer: %s\n",
+			 !romr ? "not registered" : ret ? strerror(errno) : "granted");
+out:
+	if (mr)
+		ibv_dereg_mr(mr);
+	if (romr)
+		ibv_dereg_mr(romr);
+	if (other)
+		ibv_dealloc_pd(other);
+}
+
+/*
+ * The next asynchronous event of the responder's device (5 s at most), or
+ * -1 for none.
+ */
+static int rsp_async_event(void)
+{
+	struct pollfd pfd = { .fd = rsp.ctx->async_fd, .events = POLLIN };
+	struct ibv_async_event ev;
+	int type;
+
+	if (poll(&pfd, 1, 5000) != 1 || ibv_get_async_event(rsp.ctx, &ev))
+		return -1;
+	type = ev.event_type;
+	ibv_ack_async_event(&ev);
+	return type;
+}
+
+/*
  * The exporter revokes a buffer while RDMA WRITEs into its MR run: the
- * writes before the revoke land, the first after it completes with a
- * remote access error, and the MR can still be deregistered.
+ * writes before the revoke land, the first after it fails on an access
+ * error, and the MR can still be deregistered. On RoCE the requester's
+ * work completion says remote access error. On iWARP an RDMA WRITE
+ * completes locally; the responder's QP raises an access error event and
+ * terminates the connection, which fails the requester's work request.
  */
 static void check_revoke(void)
 {
 	enum ibv_wc_status st = IBV_WC_SUCCESS;
-	int dfd, n, before = 0, after = 0;
+	int dfd, n, ok, before = 0, after = 0;
 	struct ibv_mr *mr;
 	struct buf b;
 	char cmd[32];
@@ -412,7 +589,7 @@ static void check_revoke(void)
 		ksft_test_result_fail("revoke: udmabuf: %s\n", strerror(errno));
 		return;
 	}
-	mr = ibv_reg_dmabuf_mr(pd, 0, b.size, 0x10000, b.fd, ACCESS_ALL);
+	mr = ibv_reg_dmabuf_mr(rsp.pd, 0, b.size, 0x10000, b.fd, ACCESS_ALL);
 	dfd = open(TEST_IMPORTER, O_WRONLY);
 	if (!mr || dfd < 0 || reconnect_qps()) {
 		ksft_test_result_fail("revoke: setup: %s\n", strerror(errno));
@@ -434,9 +611,17 @@ static void check_revoke(void)
 	}
 	ksft_print_msg("revoke: %d writes before, %d after, then %s\n", before,
 		       after, ibv_wc_status_str(st));
-	ksft_test_result(before == 20 && !after && st == IBV_WC_REM_ACCESS_ERR &&
-			 !ibv_dereg_mr(mr),
-			 "revoke while RDMA WRITEs run: remote access error, MR deregistered\n");
+	if (is_iwarp) {
+		int ev = rsp_async_event();
+
+		ksft_print_msg("revoke: responder's event: %s\n",
+			       ev < 0 ? "none" : ibv_event_type_str(ev));
+		ok = st != IBV_WC_SUCCESS && ev == IBV_EVENT_QP_ACCESS_ERR;
+	} else {
+		ok = st == IBV_WC_REM_ACCESS_ERR;
+	}
+	ksft_test_result(before == 20 && !after && ok && !ibv_dereg_mr(mr),
+			 "revoke while RDMA WRITEs run: access error, MR deregistered\n");
 	mr = NULL;
 out:
 	if (mr)
@@ -475,41 +660,68 @@ static void check_exit(const char *dev)
 			 "process exit with 4 dma-buf MRs registered\n");
 }
 
+/* A 1 GiB udmabuf MR, every byte written and read back with RDMA. */
+static void check_1g(void)
+{
+	struct buf g = { .fd = -1 };
+
+	if (getenv("RDMA_DMABUF_NO_1G")) {
+		ksft_test_result_skip("1 GiB MR: RDMA_DMABUF_NO_1G set\n");
+		return;
+	}
+	if (new_udmabuf(&g, 1UL << 30)) {
+		ksft_test_result_fail("1 GiB MR: udmabuf: %s\n", strerror(errno));
+		free_buf(&g);
+		return;
+	}
+	check_traffic(&g, 0, g.size);
+	free_buf(&g);
+}
+
 int main(int argc, char **argv)
 {
-	struct ibv_device **list;
 	struct buf u = { .fd = -1 }, h = { .fd = -1 }, ro = { .fd = -1 };
-	int i, memfd;
+	char dev[64];
+	int memfd;
 
 	page_size = sysconf(_SC_PAGESIZE);
 	ksft_print_header();
-	if (argc < 2)
-		ksft_exit_fail_msg("usage: %s <rxe device>\n", argv[0]);
-	list = ibv_get_device_list(NULL);
-	for (i = 0; list && list[i]; i++)
-		if (!strcmp(ibv_get_device_name(list[i]), argv[1]))
-			ctx = ibv_open_device(list[i]);
-	if (!ctx)
-		ksft_exit_fail_msg("%s: no such device\n", argv[1]);
-	pd = ibv_alloc_pd(ctx);
+	if (argc != 3 && argc != 5)
+		ksft_exit_fail_msg("usage: %s <requester addr> <responder addr> [<requester netns> <responder netns>]\n",
+				   argv[0]);
+	req.addr = argv[1];
+	rsp.addr = argv[2];
+	if (argc == 5) {
+		req.netns = open_netns(argv[3]);
+		rsp.netns = open_netns(argv[4]);
+		if (req.netns < 0 || rsp.netns < 0)
+			ksft_exit_fail_msg("netns: %s\n", strerror(errno));
+	}
+	if (listen_rsp() || connect_qps())
+		ksft_exit_fail_msg("connection %s -> %s: %s\n", req.addr, rsp.addr,
+				   strerror(errno));
+	snprintf(dev, sizeof(dev), "%s", ibv_get_device_name(rsp.ctx->device));
+	ksft_print_msg("requester %s on %s, responder %s on %s\n", req.addr,
+		       ibv_get_device_name(req.ctx->device), rsp.addr, dev);
 	local = mmap(NULL, LOCAL_SIZE, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (!pd || local == MAP_FAILED)
-		ksft_exit_fail_msg("pd/mmap: %s\n", strerror(errno));
-	local_mr = ibv_reg_mr(pd, local, LOCAL_SIZE, ACCESS_ALL);
-	if (!local_mr || setup_qps(argv[1]))
-		ksft_exit_fail_msg("MR/QPs: %s\n", strerror(errno));
+	if (local == MAP_FAILED)
+		ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
+	local_mr = ibv_reg_mr(req.pd, local, LOCAL_SIZE, ACCESS_ALL);
+	if (!local_mr)
+		ksft_exit_fail_msg("local MR: %s\n", strerror(errno));
 	if (new_udmabuf(&u, 8 << 20) || new_heap(&h, 4 << 20, 1) ||
 	    new_heap(&ro, 1 << 20, 0))
 		ksft_exit_fail_msg("buffers: %s\n", strerror(errno));
 
-	ksft_set_plan(17);
+	ksft_set_plan(21);
 	check_traffic(&u, 0, u.size);
 	check_traffic(&u, 3 * page_size + 100, 1);
 	check_traffic(&u, 5 * page_size + 4000, 10000);
 	check_traffic(&u, u.size - (1 << 20), 1 << 20);
 	check_traffic(&h, 0, h.size);
 	check_traffic(&h, page_size + 7, 3 * page_size);
+	check_1g();
 
 	expect_errno("invalid fd", 0, 4096, -1, ACCESS_ALL, EBADF);
 	memfd = memfd_create("not-a-dmabuf", 0);
@@ -525,11 +737,12 @@ int main(int argc, char **argv)
 	/* the core refuses ODP for dma-buf MRs before the driver sees it */
 	expect_errno("on-demand paging", 0, 4096, u.fd,
 		     ACCESS_ALL | IBV_ACCESS_ON_DEMAND, EINVAL);
+	check_rereg(&u, &ro);
 	check_revoke();
-	check_exit(argv[1]);
+	check_exit(dev);
 	/* read-only access to the read-only buffer is fine */
 	{
-		struct ibv_mr *mr = ibv_reg_dmabuf_mr(pd, 0, ro.size, 0, ro.fd,
+		struct ibv_mr *mr = ibv_reg_dmabuf_mr(rsp.pd, 0, ro.size, 0, ro.fd,
 						      IBV_ACCESS_REMOTE_READ);
 
 		ksft_test_result(mr && !ibv_dereg_mr(mr),
@@ -539,12 +752,13 @@ int main(int argc, char **argv)
 	free_buf(&u);
 	free_buf(&h);
 	free_buf(&ro);
+	disconnect_qps();
 	ibv_dereg_mr(local_mr);
-	ibv_destroy_qp(qp[0]);
-	ibv_destroy_qp(qp[1]);
-	ibv_destroy_cq(cq);
-	ibv_dealloc_pd(pd);
-	ibv_close_device(ctx);
-	ibv_free_device_list(list);
+	rdma_destroy_id(listen_id);
+	ibv_destroy_cq(req.cq);
+	ibv_destroy_cq(rsp.cq);
+	ibv_dealloc_pd(req.pd);
+	ibv_dealloc_pd(rsp.pd);
+	rdma_destroy_event_channel(channel);
 	ksft_finished();
 }

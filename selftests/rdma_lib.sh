@@ -9,6 +9,24 @@ veth_pair() {
 	ip link set veth0 up && ip link set veth1 up
 }
 
+# The same pair, but each end in its own network namespace (rdma-a holds
+# veth0 and addr $1, rdma-b veth1 and addr $2), so that traffic between
+# the two addresses crosses the pair instead of looping back in one stack.
+netns_pair() {
+	ip netns add rdma-a && ip netns add rdma-b &&
+	ip link add veth0 netns rdma-a type veth peer name veth1 netns rdma-b &&
+	ip -n rdma-a addr add "$1/24" dev veth0 &&
+	ip -n rdma-b addr add "$2/24" dev veth1 &&
+	ip -n rdma-a link set lo up && ip -n rdma-b link set lo up &&
+	ip -n rdma-a link set veth0 up && ip -n rdma-b link set veth1 up
+}
+
+# rdma links $1 on veth0 and $2 on veth1 of a netns_pair, of type $3
+netns_links() {
+	ip netns exec rdma-a rdma link add "$1" type "$3" netdev veth0 &&
+	ip netns exec rdma-b rdma link add "$2" type "$3" netdev veth1
+}
+
 port_active() {
 	ibv_devinfo -d "$1" 2>/dev/null | grep -q "state:[[:space:]]*PORT_ACTIVE"
 }
@@ -25,11 +43,14 @@ wait_ports() {
 	return 1
 }
 
-# Remove the named rdma links and the veth pair.
+# Remove the named rdma links and the veth pair (and its namespaces).
 rdma_cleanup() {
 	local d
 	for d in "$@"; do rdma link delete "$d" 2>/dev/null; done
 	ip link del veth0 2>/dev/null
+	ip netns del rdma-a 2>/dev/null
+	ip netns del rdma-b 2>/dev/null
+	return 0
 }
 
 # GID index of the RoCEv2 GID of device $1 for IPv4 address $2.

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Build perftest 25.01.0 (Debian's orig tarball) with perftest-patches/*.patch
+# applied, inside the guest rootfs with chroot, into build/perftest: the
+# RDMA bandwidth benchmarks (ib_write_bw, ib_read_bw, ...) with the
+# --use_udmabuf option, which registers dma-buf MRs of host memory. They
+# link against the guest's libibverbs; run them with LD_LIBRARY_PATH set to
+# the rdma-core build (scripts/build-rdma-core.sh), whose rxe and siw
+# providers have reg_dmabuf_mr.
+#
+# Like build-rdma-core.sh: the tarball is downloaded once into the cache
+# and its sha256 checked (PHYR_PERFTEST_URL, PHYR_PERFTEST_SHA256 override),
+# and the tree is rebuilt only when the tarball, the patches, this script
+# or the rootfs changed. Prints the build directory.
+. "$(dirname "$0")/lib.sh"
+
+PT_VER=25.01.0+0.80
+PT_TAR=perftest_$PT_VER.orig.tar.gz
+PT_URL=${PHYR_PERFTEST_URL:-${DEBIAN_MIRROR:-http://deb.debian.org/debian}/pool/main/p/perftest/$PT_TAR}
+PT_SHA256=${PHYR_PERFTEST_SHA256:-54e86b131f0b06862b8b9cd692739737295463cfef467bdda5f5aa3dae8c5b05}
+PT_PATCHES=$TOP/perftest-patches
+
+[ "$BUILD" = "$TOP/build" ] ||
+	die "perftest is built for the guest: PHYR_BUILD must be inside the project (shared into the guest)"
+need_tool curl curl
+need_tool sha256sum coreutils
+need_tool tar tar
+need_tool patch patch
+need_tool unshare util-linux
+need_tool chroot coreutils
+
+SRC=$BUILD/perftest
+GUEST_SRC=/phyr/${SRC#"$TOP"/}
+log=$LOGS/perftest-build.log
+tar=$CACHE/$PT_TAR
+
+sha256() { sha256sum "$1" | cut -d' ' -f1; }
+
+if [ ! -f "$tar" ] || [ "$(sha256 "$tar")" != "$PT_SHA256" ]; then
+	msg "download: $PT_URL"
+	rm -f "$tar.tmp"
+	curl -fsSL --retry 3 -o "$tar.tmp" "$PT_URL" ||
+		{ rm -f "$tar.tmp"; die "download of $PT_URL failed"; }
+	got=$(sha256 "$tar.tmp")
+	if [ "$got" != "$PT_SHA256" ]; then
+		rm -f "$tar.tmp"
+		die "checksum mismatch: sha256 of $PT_TAR is $got, expected $PT_SHA256"
+	fi
+	mv "$tar.tmp" "$tar"
+fi
+
+mapfile -t patches < <(LC_ALL=C find "$PT_PATCHES" -maxdepth 1 -name '*.patch' -type f 2>/dev/null | LC_ALL=C sort)
+[ ${#patches[@]} -gt 0 ] || die "no patches in $PT_PATCHES"
+root=$("$TOP/scripts/rootfs.sh")
+key=$({
+	echo "$PT_SHA256"
+	for p in "${patches[@]}"; do
+		echo "$(basename "$p") $(sha256 "$p")"
+	done
+	sha256 "$0"
+	basename "$root"
+} | sha256sum | cut -c1-16)
+
+if stamp_ok perftest "$key" && [ -x "$SRC/ib_write_bw" ]; then
+	step "perftest $PT_VER: tarball and ${#patches[@]} patches unchanged, nothing to build"
+	echo "$SRC"
+	exit 0
+fi
+
+msg "perftest $PT_VER: unpack into $SRC, apply ${#patches[@]} patches"
+rm -f "$BUILD/.stamp-perftest"
+rm -rf "$SRC"
+mkdir -p "$SRC"
+tar -xzf "$tar" -C "$SRC" --strip-components=1 --no-same-owner ||
+	die "could not unpack $tar"
+for p in "${patches[@]}"; do
+	step "$(basename "$p")"
+	if ! patch -d "$SRC" -p1 --batch --forward --fuzz=0 --no-backup-if-mismatch \
+		-r - -i "$p" >"$LOGS/perftest-patch.log" 2>&1; then
+		cat "$LOGS/perftest-patch.log" >&2
+		die "patch does not apply: ${p#"$TOP"/}"
+	fi
+done
+
+# The patches add source files: regenerate the build system (autoreconf).
+msg "perftest $PT_VER: autoreconf + configure + make in the guest rootfs"
+step "log: $log"
+start=$(date +%s)
+if ! unshare -m bash -c "mount --bind '$TOP' '$root/phyr' &&
+	mount -t proc proc '$root/proc' &&
+	chroot '$root' env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 \
+		sh -c 'cd $GUEST_SRC && autoreconf -fi && ./configure && make -j$(nproc)'" \
+	>"$log" 2>&1; then
+	tail -n 40 "$log" >&2
+	die "perftest build failed (see $log)"
+fi
+[ -x "$SRC/ib_write_bw" ] || die "perftest build produced no ib_write_bw (see $log)"
+step "built in $(($(date +%s) - start))s"
+stamp_set perftest "$key"
+echo "$SRC"
