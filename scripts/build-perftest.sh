@@ -4,14 +4,14 @@
 # applied, inside the guest rootfs with chroot, into build/perftest: the
 # RDMA bandwidth benchmarks (ib_write_bw, ib_read_bw, ...) with the
 # --use_udmabuf option, which registers dma-buf MRs of host memory. They
-# link against the guest's libibverbs; run them with LD_LIBRARY_PATH set to
-# the rdma-core build (scripts/build-rdma-core.sh), whose rxe and siw
-# providers have reg_dmabuf_mr.
+# are built against the rdma-core of scripts/build-rdma-core.sh (its
+# headers and libraries, with an rpath), whose rxe and siw providers have
+# reg_dmabuf_mr.
 #
 # Like build-rdma-core.sh: the tarball is downloaded once into the cache
 # and its sha256 checked (PHYR_PERFTEST_URL, PHYR_PERFTEST_SHA256 override),
-# and the tree is rebuilt only when the tarball, the patches, this script
-# or the rootfs changed. Prints the build directory.
+# and the tree is rebuilt only when the tarball, the patches, this script,
+# the rootfs or the rdma-core build changed. Prints the build directory.
 . "$(dirname "$0")/lib.sh"
 
 PT_VER=25.01.0+0.80
@@ -52,7 +52,10 @@ fi
 mapfile -t patches < <(LC_ALL=C find "$PT_PATCHES" -maxdepth 1 -name '*.patch' -type f 2>/dev/null | LC_ALL=C sort)
 [ ${#patches[@]} -gt 0 ] || die "no patches in $PT_PATCHES"
 root=$("$TOP/scripts/rootfs.sh")
+rc_out=$("$TOP/scripts/build-rdma-core.sh")
+RC=/phyr/${rc_out#"$TOP"/}
 key=$({
+	cat "$BUILD/.stamp-rdma-core"
 	echo "$PT_SHA256"
 	for p in "${patches[@]}"; do
 		echo "$(basename "$p") $(sha256 "$p")"
@@ -82,14 +85,19 @@ for p in "${patches[@]}"; do
 	fi
 done
 
-# The patches add source files: regenerate the build system (autoreconf).
-msg "perftest $PT_VER: autoreconf + configure + make in the guest rootfs"
+# The patches add source files: regenerate the build system. The tarball
+# carries libtool's macros (m4/) and ltmain.sh, so aclocal, automake and
+# autoconf are enough (no libtoolize).
+msg "perftest $PT_VER: automake + configure + make in the guest rootfs"
 step "log: $log"
 start=$(date +%s)
 if ! unshare -m bash -c "mount --bind '$TOP' '$root/phyr' &&
 	mount -t proc proc '$root/proc' &&
 	chroot '$root' env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 \
-		sh -c 'cd $GUEST_SRC && autoreconf -fi && ./configure && make -j$(nproc)'" \
+		sh -c 'cd $GUEST_SRC && aclocal -I m4 && automake && autoconf &&
+		./configure CPPFLAGS=-I$RC/include \\
+			LDFLAGS=\"-L$RC/lib -Wl,-rpath,$RC/lib\" &&
+		make -j$(nproc)'" \
 	>"$log" 2>&1; then
 	tail -n 40 "$log" >&2
 	die "perftest build failed (see $log)"

@@ -15,10 +15,10 @@ MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 # cmake, cython3, libudev-dev, ninja-build, python3-dev: building rdma-core
 # (scripts/build-rdma-core.sh; libnl-3-dev, libnl-route-3-dev and
 # pkg-config are here already, libnl through libibverbs-dev).
-# autoconf, automake: building perftest with its patches, which add
-# source files (scripts/build-perftest.sh).
+# autoconf, automake, libpci-dev: building perftest with its patches,
+# which add source files (scripts/build-perftest.sh).
 PKGS=(
-	autoconf automake
+	autoconf automake libpci-dev
 	bash-completion build-essential ca-certificates cmake cython3 ethtool
 	file ibverbs-providers ibverbs-utils iperf3 iproute2 iputils-ping kmod
 	less libibverbs-dev libmnl-dev librdmacm-dev libudev-dev
