@@ -1,14 +1,17 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # rdma-core's own dma-buf MR tests (tests/test_mr.py DmaBufMRTest,
-# DmaBufTestCase) on rxe, with pyverbs allocating the buffers from
+# DmaBufTestCase) on rxe or siw, with pyverbs allocating the buffers from
 # /dev/udmabuf (rdma-core-patches/0003) and checking data through the
 # memfd. unittest's verbose output becomes TAP, one line per test.
+#
+# usage: pyverbs_dmabuf.sh [rxe|siw]
 cd "$(dirname "$0")" || exit 1
 . ./rdma_lib.sh
-rxe0_with_rdma_core 192.168.80
+type=${1:-rxe}
+dev0_with_rdma_core 192.168.80 "$type"
 out=$(mktemp)
-"$rc_dir/bin/run_tests.py" --dev rxe0 --gpu udmabuf -v -k DmaBuf >"$out" 2>&1
+"$rc_dir/bin/run_tests.py" --dev ${type}0 --gpu udmabuf -v -k DmaBuf >"$out" 2>&1
 rc=$?
 echo "TAP version 13"
 awk '

@@ -7,7 +7,8 @@
  * in its own network namespace); data checked byte for byte through the
  * memfd or the heap buffer's own mapping; offsets inside the buffer, an
  * iova that is not page aligned, sizes from 1 byte to 1 GiB; bad input
- * with its errno (including a vgem buffer, whose exporter has no phyr); rereg of the PD and access flags; a revoke by the
+ * with its errno (including a vgem buffer, whose exporter has no phyr);
+ * atomics (rxe); rereg of the PD and access flags; a revoke by the
  * exporter while RDMA WRITEs run; a child that exits with its dma-buf MRs
  * registered.
  *
@@ -271,6 +272,55 @@ static enum ibv_wc_status wait_wc(int n)
 			st = wc.status;
 		n--;
 	}
+	return st;
+}
+
+/* Wait for one completion on @cq (at most 30 s); its status. */
+static enum ibv_wc_status wait_one(struct ibv_cq *cq, uint64_t *wr_id)
+{
+	double deadline = now() + 30;
+	struct ibv_wc wc;
+	int got;
+
+	while (!(got = ibv_poll_cq(cq, 1, &wc))) {
+		if (now() > deadline) {
+			ksft_print_msg("no completion within 30 s\n");
+			return IBV_WC_RESP_TIMEOUT_ERR;
+		}
+		usleep(200);
+	}
+	if (got < 0)
+		return IBV_WC_GENERAL_ERR;
+	if (wr_id)
+		*wr_id = wc.wr_id;
+	return wc.status;
+}
+
+/* An atomic on the 8 bytes at @iova of @mr; the old value in *@old. */
+static enum ibv_wc_status atomic(enum ibv_wr_opcode op, struct ibv_mr *mr,
+				 uint64_t iova, uint64_t compare_add,
+				 uint64_t swap, uint64_t *old)
+{
+	struct ibv_sge sge = {
+		.addr = (uintptr_t)local,
+		.length = 8,
+		.lkey = local_mr->lkey,
+	};
+	struct ibv_send_wr wr = {
+		.sg_list = &sge,
+		.num_sge = 1,
+		.opcode = op,
+		.send_flags = IBV_SEND_SIGNALED,
+		.wr.atomic = { .remote_addr = iova, .compare_add = compare_add,
+			       .swap = swap, .rkey = mr->rkey },
+	}, *bad;
+	enum ibv_wc_status st;
+
+	memset(local, 0, 8);
+	if (ibv_post_send(req.id->qp, &wr, &bad))
+		return IBV_WC_GENERAL_ERR;
+	st = wait_one(req.cq, NULL);
+	memcpy(old, local, 8);
 	return st;
 }
 
@@ -604,6 +654,45 @@ out:
 }
 
 /*
+ * Atomics into a dma-buf MR (rxe; siw has none): fetch-and-add, a
+ * compare-and-swap that swaps and one that does not, each checked through
+ * the buffer's mapping and by the old value returned.
+ */
+static void check_atomics(struct buf *b)
+{
+	uint64_t *target = (uint64_t *)(b->map + page_size + 8), old = 0;
+	uint64_t iova = 0x7e0000000000ULL;
+	struct ibv_device_attr attr;
+	struct ibv_mr *mr;
+	int ok;
+
+	if (ibv_query_device(rsp.ctx, &attr) || attr.atomic_cap == IBV_ATOMIC_NONE) {
+		ksft_test_result_skip("atomics: the device has none\n");
+		return;
+	}
+	if (reconnect_qps())
+		ksft_exit_fail_msg("atomics: QPs: %s\n", strerror(errno));
+	mr = ibv_reg_dmabuf_mr(rsp.pd, page_size, page_size, iova, b->fd,
+			       ACCESS_ALL | IBV_ACCESS_REMOTE_ATOMIC);
+	if (!mr) {
+		ksft_test_result_fail("atomics: ibv_reg_dmabuf_mr: %s\n", strerror(errno));
+		return;
+	}
+	*target = 1000;
+	ok = atomic(IBV_WR_ATOMIC_FETCH_AND_ADD, mr, iova + 8, 5, 0, &old) ==
+	     IBV_WC_SUCCESS && old == 1000 && *target == 1005;
+	ok = ok && atomic(IBV_WR_ATOMIC_CMP_AND_SWP, mr, iova + 8, 1005, 42, &old) ==
+	     IBV_WC_SUCCESS && old == 1005 && *target == 42;
+	ok = ok && atomic(IBV_WR_ATOMIC_CMP_AND_SWP, mr, iova + 8, 7, 99, &old) ==
+	     IBV_WC_SUCCESS && old == 42 && *target == 42;
+	if (!ok)
+		ksft_print_msg("atomics: old %llu, target %llu\n",
+			       (unsigned long long)old, (unsigned long long)*target);
+	ksft_test_result(ok, "atomics: fetch-and-add and compare-and-swap into a dma-buf MR\n");
+	ibv_dereg_mr(mr);
+}
+
+/*
  * The next asynchronous event of the responder's device (5 s at most), or
  * -1 for none.
  */
@@ -637,15 +726,12 @@ static void check_revoke(void)
 	char cmd[32];
 
 	if (new_udmabuf(&b, 64 * page_size)) {
-		ksft_test_result_fail("revoke: udmabuf: %s\n", strerror(errno));
-		return;
+		ksft_exit_fail_msg("revoke: udmabuf: %s\n", strerror(errno));
 	}
 	mr = ibv_reg_dmabuf_mr(rsp.pd, 0, b.size, 0x10000, b.fd, ACCESS_ALL);
 	dfd = open(TEST_IMPORTER, O_WRONLY);
-	if (!mr || dfd < 0 || reconnect_qps()) {
-		ksft_test_result_fail("revoke: setup: %s\n", strerror(errno));
-		goto out;
-	}
+	if (!mr || dfd < 0 || reconnect_qps())
+		ksft_exit_fail_msg("revoke: setup: %s\n", strerror(errno));
 	fill(local, b.size, 5);
 	for (n = 0; n < 40 && st == IBV_WC_SUCCESS; n++) {
 		if (n == 20) {
@@ -671,14 +757,35 @@ static void check_revoke(void)
 	} else {
 		ok = st == IBV_WC_REM_ACCESS_ERR;
 	}
-	ksft_test_result(before == 20 && !after && ok && !ibv_dereg_mr(mr),
-			 "revoke while RDMA WRITEs run: access error, MR deregistered\n");
-	mr = NULL;
-out:
-	if (mr)
-		ibv_dereg_mr(mr);
-	if (dfd >= 0)
-		close(dfd);
+	ksft_test_result(before == 20 && !after && ok,
+			 "revoke while RDMA WRITEs run: access error\n");
+
+	/*
+	 * A SEND out of the revoked MR fails locally. A receive waits on the
+	 * requester, so that a SEND that wrongly went out would complete.
+	 */
+	if (reconnect_qps()) {
+		ksft_test_result_fail("revoke: reconnect: %s\n", strerror(errno));
+	} else {
+		struct ibv_sge rsge = { .addr = (uintptr_t)local, .length = 4096,
+					.lkey = local_mr->lkey };
+		struct ibv_sge ssge = { .addr = 0x10000, .length = 4096,
+					.lkey = mr->lkey };
+		struct ibv_recv_wr rwr = { .sg_list = &rsge, .num_sge = 1 }, *rbad;
+		struct ibv_send_wr swr = { .sg_list = &ssge, .num_sge = 1,
+					   .opcode = IBV_WR_SEND,
+					   .send_flags = IBV_SEND_SIGNALED }, *sbad;
+		int posted = !ibv_post_recv(req.id->qp, &rwr, &rbad) &&
+			     !ibv_post_send(rsp.id->qp, &swr, &sbad);
+
+		st = posted ? wait_one(rsp.cq, NULL) : IBV_WC_GENERAL_ERR;
+		ksft_print_msg("revoke: SEND out of the MR: %s\n",
+			       posted ? ibv_wc_status_str(st) : "post failed");
+		ksft_test_result(st != IBV_WC_SUCCESS && st != IBV_WC_RESP_TIMEOUT_ERR,
+				 "revoke: a local SEND out of the revoked MR fails\n");
+	}
+	ksft_test_result(!ibv_dereg_mr(mr), "revoke: the revoked MR deregisters\n");
+	close(dfd);
 	free_buf(&b);
 }
 
@@ -774,10 +881,12 @@ int main(int argc, char **argv)
 	    new_heap(&ro, 1 << 20, 0))
 		ksft_exit_fail_msg("buffers: %s\n", strerror(errno));
 
-	ksft_set_plan(22);
+	ksft_set_plan(26);
 	check_traffic(&u, 0, u.size);
 	check_traffic(&u, 3 * page_size + 100, 1);
 	check_traffic(&u, 5 * page_size + 4000, 10000);
+	/* short enough to be copied into the packet (siw), across a page */
+	check_traffic(&u, 2 * page_size - 5, 10);
 	check_traffic(&u, u.size - (1 << 20), 1 << 20);
 	check_traffic(&h, 0, h.size);
 	check_traffic(&h, page_size + 7, 3 * page_size);
@@ -806,6 +915,7 @@ int main(int argc, char **argv)
 	expect_errno("on-demand paging", 0, 4096, u.fd,
 		     ACCESS_ALL | IBV_ACCESS_ON_DEMAND, EINVAL);
 	check_rereg(&u, &ro);
+	check_atomics(&u);
 	check_revoke();
 	check_exit(dev);
 	/* read-only access to the read-only buffer is fine */

@@ -72,18 +72,20 @@ rdma_core_dir() {
 	[ -n "$d" ] && [ -e "$d/lib/libibverbs.so.1" ] && echo "$d"
 }
 
-# For suites that need the patched rdma-core and one rxe device: sets
-# rc_dir to the rdma-core build, creates rxe0 on veth0 of a veth pair
-# ($1.1 <-> $1.2) and removes it at exit; or SKIPs the whole suite.
-rxe0_with_rdma_core() {
+# For suites that need the patched rdma-core and one device of type $2
+# (rxe, the default, or siw): sets rc_dir to the rdma-core build, creates
+# ${type}0 on veth0 of a veth pair ($1.1 <-> $1.2) and removes it at exit;
+# or SKIPs the whole suite.
+dev0_with_rdma_core() {
+	local type=${2:-rxe}
 	rc_dir=$(rdma_core_dir) || {
 		echo "1..0 # SKIP rdma-core not built (scripts/build-rdma-core.sh)"
 		exit 4
 	}
-	trap 'rdma_cleanup rxe0' EXIT
-	veth_pair "$1.1" "$1.2" && rdma link add rxe0 type rxe netdev veth0 || {
-		echo "1..0 # SKIP cannot create rxe0"
+	trap "rdma_cleanup ${type}0" EXIT
+	veth_pair "$1.1" "$1.2" && rdma link add ${type}0 type "$type" netdev veth0 || {
+		echo "1..0 # SKIP cannot create ${type}0"
 		exit 4
 	}
-	wait_ports rxe0
+	wait_ports ${type}0
 }
