@@ -34,22 +34,9 @@ GUEST_SRC=/phyr/${SRC#"$TOP"/}
 log=$LOGS/perftest-build.log
 tar=$CACHE/$PT_TAR
 
-sha256() { sha256sum "$1" | cut -d' ' -f1; }
+fetch_verified "$PT_URL" "$PT_SHA256" "$tar"
 
-if [ ! -f "$tar" ] || [ "$(sha256 "$tar")" != "$PT_SHA256" ]; then
-	msg "download: $PT_URL"
-	rm -f "$tar.tmp"
-	curl -fsSL --retry 3 -o "$tar.tmp" "$PT_URL" ||
-		{ rm -f "$tar.tmp"; die "download of $PT_URL failed"; }
-	got=$(sha256 "$tar.tmp")
-	if [ "$got" != "$PT_SHA256" ]; then
-		rm -f "$tar.tmp"
-		die "checksum mismatch: sha256 of $PT_TAR is $got, expected $PT_SHA256"
-	fi
-	mv "$tar.tmp" "$tar"
-fi
-
-mapfile -t patches < <(LC_ALL=C find "$PT_PATCHES" -maxdepth 1 -name '*.patch' -type f 2>/dev/null | LC_ALL=C sort)
+mapfile -t patches < <(patches_in "$PT_PATCHES")
 [ ${#patches[@]} -gt 0 ] || die "no patches in $PT_PATCHES"
 root=$("$TOP/scripts/rootfs.sh")
 rc_out=$("$TOP/scripts/build-rdma-core.sh")
@@ -72,18 +59,7 @@ fi
 
 msg "perftest $PT_VER: unpack into $SRC, apply ${#patches[@]} patches"
 rm -f "$BUILD/.stamp-perftest"
-rm -rf "$SRC"
-mkdir -p "$SRC"
-tar -xzf "$tar" -C "$SRC" --strip-components=1 --no-same-owner ||
-	die "could not unpack $tar"
-for p in "${patches[@]}"; do
-	step "$(basename "$p")"
-	if ! patch -d "$SRC" -p1 --batch --forward --fuzz=0 --no-backup-if-mismatch \
-		-r - -i "$p" >"$LOGS/perftest-patch.log" 2>&1; then
-		cat "$LOGS/perftest-patch.log" >&2
-		die "patch does not apply: ${p#"$TOP"/}"
-	fi
-done
+unpack_patched "$tar" "$SRC" "${patches[@]}"
 
 # The patches add source files: regenerate the build system. The tarball
 # carries libtool's macros (m4/) and ltmain.sh, so aclocal, automake and

@@ -35,25 +35,12 @@ GUEST_SRC=/phyr/${SRC#"$TOP"/}
 log=$LOGS/rdma-core-build.log
 tar=$CACHE/$RC_TAR
 
-sha256() { sha256sum "$1" | cut -d' ' -f1; }
-
 # 1. The tarball, verified.
-if [ ! -f "$tar" ] || [ "$(sha256 "$tar")" != "$RC_SHA256" ]; then
-	msg "download: $RC_URL"
-	rm -f "$tar.tmp"
-	curl -fsSL --retry 3 -o "$tar.tmp" "$RC_URL" ||
-		{ rm -f "$tar.tmp"; die "download of $RC_URL failed"; }
-	got=$(sha256 "$tar.tmp")
-	if [ "$got" != "$RC_SHA256" ]; then
-		rm -f "$tar.tmp"
-		die "checksum mismatch: sha256 of $RC_TAR is $got, expected $RC_SHA256"
-	fi
-	mv "$tar.tmp" "$tar"
-fi
+fetch_verified "$RC_URL" "$RC_SHA256" "$tar"
 
 # 2. What the build depends on: tarball, patches (in name order), this
 #    script (the cmake options) and the guest rootfs it is built in.
-mapfile -t patches < <(LC_ALL=C find "$RC_PATCHES" -maxdepth 1 -name '*.patch' -type f 2>/dev/null | LC_ALL=C sort)
+mapfile -t patches < <(patches_in "$RC_PATCHES")
 [ ${#patches[@]} -gt 0 ] || die "no patches in $RC_PATCHES"
 root=$("$TOP/scripts/rootfs.sh")
 key=$({
@@ -74,18 +61,7 @@ fi
 # 3. A fresh tree with the patches applied.
 msg "rdma-core $RC_VER: unpack into $SRC, apply ${#patches[@]} patches"
 rm -f "$BUILD/.stamp-rdma-core"
-rm -rf "$SRC"
-mkdir -p "$SRC"
-tar -xzf "$tar" -C "$SRC" --strip-components=1 ||
-	die "could not unpack $tar"
-for p in "${patches[@]}"; do
-	step "$(basename "$p")"
-	if ! patch -d "$SRC" -p1 --batch --forward --fuzz=0 --no-backup-if-mismatch \
-		-r - -i "$p" >"$LOGS/rdma-core-patch.log" 2>&1; then
-		cat "$LOGS/rdma-core-patch.log" >&2
-		die "patch does not apply: ${p#"$TOP"/}"
-	fi
-done
+unpack_patched "$tar" "$SRC" "${patches[@]}"
 
 # 4. Configure and build in the guest rootfs.
 msg "rdma-core $RC_VER: cmake + ninja in the guest rootfs"

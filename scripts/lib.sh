@@ -89,3 +89,67 @@ series_id() {
 	{ echo "$1"; series_patches | while read -r p; do cat "$p"; done; } |
 		sha256sum | cut -c1-16
 }
+
+sha256() { sha256sum "$1" | cut -d' ' -f1; }
+
+# fetch_verified URL SHA256 FILE: download URL to FILE unless FILE is
+# there with that sha256; a download with another checksum is refused.
+fetch_verified() {
+	local url=$1 want=$2 file=$3 got
+	[ -f "$file" ] && [ "$(sha256 "$file")" = "$want" ] && return 0
+	msg "download: $url"
+	rm -f "$file.tmp"
+	curl -fsSL --retry 3 -o "$file.tmp" "$url" ||
+		{ rm -f "$file.tmp"; die "download of $url failed"; }
+	got=$(sha256 "$file.tmp")
+	if [ "$got" != "$want" ]; then
+		rm -f "$file.tmp"
+		die "checksum mismatch: sha256 of $(basename "$file") is $got, expected $want"
+	fi
+	mv "$file.tmp" "$file"
+}
+
+# patches_in DIR: the *.patch files of DIR, in name order, one per line
+patches_in() {
+	LC_ALL=C find "$1" -maxdepth 1 -name '*.patch' -type f 2>/dev/null | LC_ALL=C sort
+}
+
+# unpack_patched TAR DIR PATCH...: DIR afresh with TAR's top directory
+# unpacked into it and the patches applied in order (no fuzz).
+unpack_patched() {
+	local tar=$1 dir=$2 p plog
+	shift 2
+	plog=$LOGS/$(basename "$dir")-patch.log
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	tar -xzf "$tar" -C "$dir" --strip-components=1 --no-same-owner ||
+		die "could not unpack $tar"
+	for p in "$@"; do
+		step "$(basename "$p")"
+		if ! patch -d "$dir" -p1 --batch --forward --fuzz=0 --no-backup-if-mismatch \
+			-r - -i "$p" >"$plog" 2>&1; then
+			cat "$plog" >&2
+			die "patch does not apply: ${p#"$TOP"/}"
+		fi
+	done
+}
+
+# worktree_make OUTDIR: for builds of other commits than the tip, the
+# worktree build/bisect of build/linux (WT) and the make command for it
+# into OUTDIR (MAKE), with the reproducible build environment and ccache.
+worktree_make() {
+	[ -d "$BUILD/linux/.git" ] || die "$BUILD/linux missing: run scripts/apply-series.sh"
+	WT=$BUILD/bisect
+	[ -d "$WT" ] || git -C "$BUILD/linux" worktree add -q --detach "$WT" base
+	mkdir -p "$1"
+	export KBUILD_BUILD_TIMESTAMP="2026-01-01 00:00:00 UTC" KBUILD_BUILD_USER=phyr
+	export KBUILD_BUILD_HOST=workbench CCACHE_DIR=$CACHE/ccache CCACHE_BASEDIR=$TOP
+	export CCACHE_NOHASHDIR=1 CCACHE_COMPILERCHECK=content
+	export CCACHE_SLOPPINESS=time_macros,include_file_mtime,include_file_ctime
+	MAKE=(make -C "$WT" O="$1" -j"$(nproc)" CC="ccache gcc" HOSTCC="ccache gcc")
+}
+
+# compiler_diags LOG: the compiler's warnings and errors in a build log
+compiler_diags() {
+	grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' "$1" || true
+}

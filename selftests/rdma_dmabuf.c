@@ -276,7 +276,7 @@ static enum ibv_wc_status wait_wc(int n)
 }
 
 /* Wait for one completion on @cq (at most 30 s); its status. */
-static enum ibv_wc_status wait_one(struct ibv_cq *cq, uint64_t *wr_id)
+static enum ibv_wc_status wait_one(struct ibv_cq *cq)
 {
 	double deadline = now() + 30;
 	struct ibv_wc wc;
@@ -289,11 +289,29 @@ static enum ibv_wc_status wait_one(struct ibv_cq *cq, uint64_t *wr_id)
 		}
 		usleep(200);
 	}
-	if (got < 0)
+	return got < 0 ? IBV_WC_GENERAL_ERR : wc.status;
+}
+
+/*
+ * Post @wr on the requester's QP with one sge over local[loff, loff + len)
+ * and wait for its completion; its status.
+ */
+static enum ibv_wc_status req_post(struct ibv_send_wr *wr, size_t loff,
+				   size_t len)
+{
+	struct ibv_sge sge = {
+		.addr = (uintptr_t)local + loff,
+		.length = len,
+		.lkey = local_mr->lkey,
+	};
+	struct ibv_send_wr *bad;
+
+	wr->sg_list = &sge;
+	wr->num_sge = 1;
+	wr->send_flags = IBV_SEND_SIGNALED;
+	if (ibv_post_send(req.id->qp, wr, &bad))
 		return IBV_WC_GENERAL_ERR;
-	if (wr_id)
-		*wr_id = wc.wr_id;
-	return wc.status;
+	return wait_one(req.cq);
 }
 
 /* An atomic on the 8 bytes at @iova of @mr; the old value in *@old. */
@@ -301,25 +319,15 @@ static enum ibv_wc_status atomic(enum ibv_wr_opcode op, struct ibv_mr *mr,
 				 uint64_t iova, uint64_t compare_add,
 				 uint64_t swap, uint64_t *old)
 {
-	struct ibv_sge sge = {
-		.addr = (uintptr_t)local,
-		.length = 8,
-		.lkey = local_mr->lkey,
-	};
 	struct ibv_send_wr wr = {
-		.sg_list = &sge,
-		.num_sge = 1,
 		.opcode = op,
-		.send_flags = IBV_SEND_SIGNALED,
 		.wr.atomic = { .remote_addr = iova, .compare_add = compare_add,
 			       .swap = swap, .rkey = mr->rkey },
-	}, *bad;
+	};
 	enum ibv_wc_status st;
 
 	memset(local, 0, 8);
-	if (ibv_post_send(req.id->qp, &wr, &bad))
-		return IBV_WC_GENERAL_ERR;
-	st = wait_one(req.cq, NULL);
+	st = req_post(&wr, 0, 8);
 	memcpy(old, local, 8);
 	return st;
 }
@@ -328,22 +336,12 @@ static enum ibv_wc_status atomic(enum ibv_wr_opcode op, struct ibv_mr *mr,
 static enum ibv_wc_status rdma(enum ibv_wr_opcode op, size_t loff,
 			       struct ibv_mr *mr, uint64_t iova, size_t len)
 {
-	struct ibv_sge sge = {
-		.addr = (uintptr_t)local + loff,
-		.length = len,
-		.lkey = local_mr->lkey,
-	};
 	struct ibv_send_wr wr = {
-		.sg_list = &sge,
-		.num_sge = 1,
 		.opcode = op,
-		.send_flags = IBV_SEND_SIGNALED,
 		.wr.rdma = { .remote_addr = iova, .rkey = mr->rkey },
-	}, *bad;
+	};
 
-	if (ibv_post_send(req.id->qp, &wr, &bad))
-		return IBV_WC_GENERAL_ERR;
-	return wait_wc(1);
+	return req_post(&wr, loff, len);
 }
 
 /*
@@ -778,7 +776,7 @@ static void check_revoke(void)
 		int posted = !ibv_post_recv(req.id->qp, &rwr, &rbad) &&
 			     !ibv_post_send(rsp.id->qp, &swr, &sbad);
 
-		st = posted ? wait_one(rsp.cq, NULL) : IBV_WC_GENERAL_ERR;
+		st = posted ? wait_one(rsp.cq) : IBV_WC_GENERAL_ERR;
 		ksft_print_msg("revoke: SEND out of the MR: %s\n",
 			       posted ? ibv_wc_status_str(st) : "post failed");
 		ksft_test_result(st != IBV_WC_SUCCESS && st != IBV_WC_RESP_TIMEOUT_ERR,
