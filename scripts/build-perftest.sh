@@ -41,15 +41,7 @@ mapfile -t patches < <(patches_in "$PT_PATCHES")
 root=$("$TOP/scripts/rootfs.sh")
 rc_out=$("$TOP/scripts/build-rdma-core.sh")
 RC=/phyr/${rc_out#"$TOP"/}
-key=$({
-	cat "$BUILD/.stamp-rdma-core"
-	echo "$PT_SHA256"
-	for p in "${patches[@]}"; do
-		echo "$(basename "$p") $(sha256 "$p")"
-	done
-	sha256 "$0"
-	basename "$root"
-} | sha256sum | cut -c1-16)
+key=$(build_key "$root" "$0" "$PT_SHA256" "${patches[@]}" <"$BUILD/.stamp-rdma-core")
 
 if stamp_ok perftest "$key" && [ -x "$SRC/ib_write_bw" ]; then
 	step "perftest $PT_VER: tarball and ${#patches[@]} patches unchanged, nothing to build"

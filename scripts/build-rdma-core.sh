@@ -43,14 +43,7 @@ fetch_verified "$RC_URL" "$RC_SHA256" "$tar"
 mapfile -t patches < <(patches_in "$RC_PATCHES")
 [ ${#patches[@]} -gt 0 ] || die "no patches in $RC_PATCHES"
 root=$("$TOP/scripts/rootfs.sh")
-key=$({
-	echo "$RC_SHA256"
-	for p in "${patches[@]}"; do
-		echo "$(basename "$p") $(sha256 "$p")"
-	done
-	sha256 "$0"
-	basename "$root"
-} | sha256sum | cut -c1-16)
+key=$(build_key "$root" "$0" "$RC_SHA256" "${patches[@]}" </dev/null)
 
 if stamp_ok rdma-core "$key" && [ -x "$OUT/bin/ibv_devices" ]; then
 	step "rdma-core $RC_VER: tarball and ${#patches[@]} patches unchanged, nothing to build"

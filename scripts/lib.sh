@@ -149,6 +149,23 @@ worktree_make() {
 	MAKE=(make -C "$WT" O="$1" -j"$(nproc)" CC="ccache gcc" HOSTCC="ccache gcc")
 }
 
+# build_key ROOT SCRIPT SHA256 PATCH...: a key for what a userspace build
+# in the guest rootfs depends on (tarball, patches, build script, rootfs);
+# extra lines to hash can come on standard input.
+build_key() {
+	local root=$1 script=$2 sum=$3 p
+	shift 3
+	{
+		cat
+		echo "$sum"
+		for p in "$@"; do
+			echo "$(basename "$p") $(sha256 "$p")"
+		done
+		sha256 "$script"
+		basename "$root"
+	} | sha256sum | cut -c1-16
+}
+
 # compiler_diags LOG: the compiler's warnings and errors in a build log
 compiler_diags() {
 	grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' "$1" || true
