@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Install the series' UAPI headers and build selftests/ inside the guest
-# rootfs with chroot (native speed, guest libraries: liburing, rdma-core).
+# rootfs with chroot (native speed, guest libraries: liburing, rdma-core);
+# then the upstream net selftests with a page_pool memory provider
+# (scripts/build-ksft-net.sh).
 . "$(dirname "$0")/lib.sh"
 
 [ "$BUILD" = "$TOP/build" ] || die "selftests need PHYR_BUILD inside the project (shared into the guest)"
@@ -20,3 +22,4 @@ unshare -m bash -c "mount --bind '$TOP' '$root/phyr' &&
 	chroot '$root' make -C /phyr/selftests OUT=/phyr/build/selftests KDIR=/phyr/build/linux" \
 	>"$LOGS/selftests-build.log" 2>&1 ||
 	{ cat "$LOGS/selftests-build.log" >&2; die "selftests build failed"; }
+"$TOP/scripts/build-ksft-net.sh"
