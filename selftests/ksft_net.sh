@@ -1,0 +1,22 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Run one of the kernel tree's Python net driver tests from the copy that
+# scripts/build-ksft-net.sh builds in build/selftests/ksft, on netdevsim:
+# with NETIF unset, NetDrvEpEnv creates two linked netdevsim devices, the
+# remote end in a network namespace (its "deploy" of a binary is the local
+# path). The test's KTAP output and exit status (0 pass, 1 fail) are passed
+# through.
+# usage: ksft_net.sh TEST.py BINARY   (BINARY: the program it runs)
+cd "$(dirname "$0")" || exit 1
+hw=ksft/tools/testing/selftests/drivers/net/hw
+if [ ! -x "$hw/$2" ] || [ ! -f "$hw/$1" ]; then
+	echo "1..0"
+	echo "# Bail out! $hw/$1 or $hw/$2 missing: run scripts/build-ksft-net.sh"
+	exit 1
+fi
+if [ ! -d /sys/bus/netdevsim ] && ! modprobe netdevsim; then
+	echo "1..0 # SKIP netdevsim not available"
+	exit 4
+fi
+unset NETIF REMOTE_TYPE REMOTE_ARGS LOCAL_V4 LOCAL_V6 REMOTE_V4 REMOTE_V6
+exec python3 "$hw/$1"
