@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Install the series' UAPI headers and build selftests/ inside the guest
-# rootfs with chroot (native speed, guest libraries: liburing, rdma-core);
-# then the upstream net selftests with a page_pool memory provider
-# (scripts/build-ksft-net.sh).
+# Install the series' UAPI headers and build selftests/ and
+# liburing-examples/ inside the guest rootfs with chroot (native speed,
+# guest libraries: liburing, rdma-core); then the upstream net selftests
+# with a page_pool memory provider (scripts/build-ksft-net.sh).
 . "$(dirname "$0")/lib.sh"
 
 [ "$BUILD" = "$TOP/build" ] || die "selftests need PHYR_BUILD inside the project (shared into the guest)"
@@ -19,7 +19,8 @@ make -s -C "$BUILD/linux" O="$O" headers_install \
 	{ cat "$LOGS/headers.log" >&2; die "headers_install failed"; }
 unshare -m bash -c "mount --bind '$TOP' '$root/phyr' &&
 	mount -t proc proc '$root/proc' &&
-	chroot '$root' make -C /phyr/selftests OUT=/phyr/build/selftests KDIR=/phyr/build/linux" \
+	chroot '$root' make -C /phyr/selftests OUT=/phyr/build/selftests KDIR=/phyr/build/linux &&
+	chroot '$root' make -C /phyr/liburing-examples OUT=/phyr/build/selftests" \
 	>"$LOGS/selftests-build.log" 2>&1 ||
 	{ cat "$LOGS/selftests-build.log" >&2; die "selftests build failed"; }
 "$TOP/scripts/build-ksft-net.sh"
