@@ -1,0 +1,139 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# io_uring zero-copy receive on netdevsim, with liburing-examples/zcrx_nsim.
+# Two linked netdevsim ports with 4 queues, the sender in a network
+# namespace. The receiver gets header split (tcp-data-split on, hds-thresh
+# 0), RSS over queues 0-2 and an ntuple rule that steers the test port to
+# queue 3, where zcrx_nsim registers its area: user memory, then a dma-buf
+# (udmabuf). Per mode: the stream arrived whole and matched its pattern,
+# and none of it went through the kernel's copy fallback (data that did
+# not land in the area's buffers).
+set -u
+cd "$(dirname "$0")" || exit 1
+. ./ktap_helpers.sh
+
+NSIM=/sys/bus/netdevsim
+ID_RX=41
+ID_TX=42
+NS=zcrx-peer
+ADDR_RX=2001:db8:7::1
+ADDR_TX=2001:db8:7::2
+PORT=9999
+QUEUE=3
+BYTES=4M
+rx=
+tx=
+rule=
+srv=
+
+cleanup() {
+	[ -n "$srv" ] && kill "$srv" 2>/dev/null && wait "$srv"
+	[ -n "$rule" ] && ethtool -N "$rx" delete "$rule" 2>/dev/null
+	[ -n "$rx" ] && ethtool -X "$rx" default 2>/dev/null
+	echo $ID_RX >$NSIM/del_device 2>/dev/null
+	echo $ID_TX >$NSIM/del_device 2>/dev/null
+	ip netns del $NS 2>/dev/null
+}
+trap cleanup EXIT
+
+# run CMD...: run it, its output as KTAP diagnostics; its exit status
+run() {
+	local out rc
+	out=$("$@" 2>&1)
+	rc=$?
+	[ -z "$out" ] || echo "$out" | sed 's/^/# /'
+	return $rc
+}
+
+netdev_of() {
+	local i
+	for i in $(seq 50); do
+		ls "$NSIM/devices/netdevsim$1/net/" 2>/dev/null | head -n 1 | grep . && return
+		udevadm settle 2>/dev/null || sleep 0.1
+	done
+}
+
+ktap_print_header
+ktap_set_plan 7
+
+[ -d $NSIM ] || modprobe netdevsim 2>/dev/null
+[ -d $NSIM ] || ktap_exit_fail_msg "no netdevsim"
+[ -x ./zcrx_nsim ] || ktap_exit_fail_msg "zcrx_nsim not built (liburing-examples)"
+
+# 1: two netdevsim ports with 4 queues, linked, addressed, up
+cleanup		# leftovers of an aborted run
+ok=0
+if ip netns add $NS && echo "$ID_RX 1 4" >$NSIM/new_device &&
+   echo "$ID_TX 1 4" >$NSIM/new_device; then
+	udevadm settle 2>/dev/null
+	rx=$(netdev_of $ID_RX)
+	tx=$(netdev_of $ID_TX)
+fi
+if [ -n "$rx" ] && [ -n "$tx" ] && ip link set "$tx" netns $NS; then
+	exec {fdrx}</proc/self/ns/net
+	exec {fdtx}</run/netns/$NS
+	irx=$(cat /sys/class/net/"$rx"/ifindex)
+	itx=$(ip netns exec $NS cat /sys/class/net/"$tx"/ifindex)
+	echo "$fdrx:$irx $fdtx:$itx" >$NSIM/link_device &&
+	ip -6 addr add $ADDR_RX/64 dev "$rx" nodad &&
+	ip link set "$rx" up &&
+	ip -n $NS -6 addr add $ADDR_TX/64 dev "$tx" nodad &&
+	ip -n $NS link set lo up && ip -n $NS link set "$tx" up &&
+	run ip netns exec $NS ping -6 -c 1 -W 5 $ADDR_RX && ok=1
+	exec {fdrx}<&- {fdtx}<&-
+fi
+[ $ok = 1 ] || ktap_exit_fail_msg "netdevsim pair ($rx, $tx) not set up"
+ktap_test_pass "netdevsim pair $rx <-> $tx (netns $NS), 4 queues, ping6"
+
+# 2: header split on the receiver
+ok=0
+if run ethtool -G "$rx" tcp-data-split on hds-thresh 0; then
+	out=$(ethtool -g "$rx" 2>&1)
+	echo "$out" | sed 's/^/# /'
+	echo "$out" | grep -qi '^TCP data split:[[:space:]]*on' && ok=1
+fi
+ktap_test_result "$rx: tcp-data-split on, hds-thresh 0" test $ok = 1
+
+# 3: RSS over queues 0..2, the test port steered to queue 3
+ok=0
+if ethtool -k "$rx" | grep -q 'ntuple-filters: off$'; then
+	run ethtool -K "$rx" ntuple on
+fi
+if run ethtool -X "$rx" equal $QUEUE; then
+	out=$(ethtool -N "$rx" flow-type tcp6 dst-port $PORT action $QUEUE 2>&1)
+	echo "$out" | sed 's/^/# /'
+	rule=$(echo "$out" | sed -n 's/.*ID \([0-9]*\).*/\1/p')
+	[ -n "$rule" ] && ok=1
+fi
+ktap_test_result "$rx: RSS on queues 0-$((QUEUE - 1)), tcp6 dst-port $PORT to queue $QUEUE" \
+	test $ok = 1
+
+# zcrx MODE-NAME [ARGS]: one zcrx_nsim run, two results
+zcrx() {
+	local name=$1 log rc i
+	shift
+	log=$(mktemp)
+	./zcrx_nsim -i "$rx" -q $QUEUE -a $ADDR_RX -p $PORT -n $BYTES "$@" \
+		>"$log" 2>&1 &
+	srv=$!
+	for i in $(seq 100); do
+		ss -Hltn "sport = :$PORT" | grep -q . && break
+		kill -0 $srv 2>/dev/null || break
+		sleep 0.1
+	done
+	run ip netns exec $NS ./zcrx_nsim -c $ADDR_RX -p $PORT -n $BYTES
+	wait $srv
+	rc=$?
+	srv=
+	sed 's/^/# /' "$log"
+	ktap_test_result "$name: $BYTES received into queue $QUEUE's area and verified" \
+		test $rc = 0
+	grep -q 'copy fallback: 0 completions, 0 bytes' "$log"
+	ktap_test_result "$name: no copy fallback" test $? = 0
+	rm -f "$log"
+}
+
+# 4, 5: area in user memory; 6, 7: area in a dma-buf
+zcrx "user memory"
+zcrx "dma-buf" -d
+ktap_finished
