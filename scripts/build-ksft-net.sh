@@ -81,9 +81,12 @@ ln -s ../usr "$KSFT/usr"
 # the toolchain's --as-needed), and iou-zcrx would be linked without
 # -luring. The rootfs has liburing >= 2.10 from sid (scripts/rootfs.sh).
 g=/phyr/${KSFT#"$TOP"/}/$HW
+# lib.mk takes OUTPUT from its parent when MAKELEVEL > 0 ('make check' runs
+# us from make): start a top-level make and name OUTPUT.
 unshare -m bash -c "mount --bind '$TOP' '$root/phyr' &&
 	mount -t proc proc '$root/proc' &&
-	chroot '$root' make -C '$g' HAS_IOURING_ZCRX=y -j$(nproc) \
+	chroot '$root' env -u MAKELEVEL -u MAKEFLAGS -u MFLAGS \
+		make -C '$g' OUTPUT='$g' HAS_IOURING_ZCRX=y -j$(nproc) \
 		$(printf "'$g/%s' " "${GOALS[@]}")" >"$log" 2>&1 ||
 	{ cat "$log" >&2; die "ksft net build failed (see $log)"; }
 for g in "${GOALS[@]}"; do

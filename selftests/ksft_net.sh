@@ -19,4 +19,7 @@ if [ ! -d /sys/bus/netdevsim ] && ! modprobe netdevsim; then
 	exit 4
 fi
 unset NETIF REMOTE_TYPE REMOTE_ARGS LOCAL_V4 LOCAL_V6 REMOTE_V4 REMOTE_V6
+# The guest is a debug kernel (KASAN, lockdep) under TCG: let the tests
+# scale their deadlines, as NIPA does for its debug-kernel runners.
+export KSFT_MACHINE_SLOW=yes
 exec python3 "$hw/$1"
