@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Configure and build the kernel in build/obj-<flavour>:
-#   debug  base + phyr + debug fragments (what 'make check' boots)
+#   debug  base + phyr + debug + ksft fragments (what 'make check' boots)
 #   bench  base + phyr fragments (benchmarks: no sanitizers)
 # Skipped when the tree, the fragments and the flavour did not change.
 . "$(dirname "$0")/lib.sh"
 
 flavour=${1:-debug}
 case $flavour in
-debug) frags=(base phyr debug) ;;
+debug) frags=(base phyr debug ksft) ;;
 bench) frags=(base phyr) ;;
 *) die "unknown flavour '$flavour' (debug or bench)" ;;
 esac

@@ -1,19 +1,27 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Build the two upstream net driver selftests that put a page_pool memory
-# provider on a queue, for the guest: ncdevmem (devmem TCP, links the YNL C
-# library) and iou-zcrx (io_uring zero-copy receive, liburing >= 2.10), with
-# the Python harness they run under (devmem.py, iou-zcrx.py, NetDrvEpEnv,
-# pyynl and the netlink specs).
+# Build the upstream net driver selftests that run on netdevsim, for the
+# guest, from a copy of the tree:
+# - the two that put a page_pool memory provider on a queue: ncdevmem
+#   (devmem TCP, links the YNL C library) and iou-zcrx (io_uring zero-copy
+#   receive, liburing >= 2.10), run by devmem.py and iou-zcrx.py
+#   (ksft_devmem, ksft_iou_zcrx);
+# - the netdevsim tests of suite ksft_nsim (selftests/ksft_nsim.sh):
+#   drivers/net/netdevsim/*.sh, the Python tests of drivers/net (NetDrvEnv
+#   and NetDrvEpEnv fall back to netdevsim), net/nl_netdev.py and
+#   net/busy_poll_test.sh, with the helpers they run: napi_id_helper,
+#   so_txtime, psp_responder (YNL), xdp_helper, busy_poller (YNL);
+# with the Python harness (NetDrvEpEnv, pyynl and the netlink specs) and
+# the shell libraries (net/lib.sh, net/forwarding/lib.sh).
 #
-# The kernel tree stays clean: the files the build and the harness need are
+# The kernel tree stays clean: the files the build and the tests need are
 # copied from build/linux into build/selftests/ksft, laid out like a kernel
 # tree (tools/testing/selftests/..., tools/net/ynl, Documentation/netlink,
 # include/uapi, and usr -> the headers_install output of build-selftests.sh),
-# and only the two binaries are built there, in the rootfs chroot (the hw
-# Makefile's *.bpf.o need clang, which the guest does not have). In the
+# and only the helper binaries are built there, in the rootfs chroot (the
+# Makefiles' *.bpf.o need clang, which the guest does not have). In the
 # guest the tests run from that copy:
-#   /phyr/build/selftests/ksft/tools/testing/selftests/drivers/net/hw/
+#   /phyr/build/selftests/ksft/tools/testing/selftests/
 # Rebuilt from a fresh copy when the copied files, the installed headers,
 # this script or the rootfs change. Log: build/logs/ksft-net-build.log.
 . "$(dirname "$0")/lib.sh"
@@ -27,27 +35,48 @@ HDR=$BUILD/selftests/usr/include
 [ -f "$HDR/linux/netdev.h" ] || die "no UAPI headers in $HDR: run scripts/build-selftests.sh"
 root=$("$TOP/scripts/rootfs.sh")
 
-# What the hw Makefile (lib.mk, net/ynl.mk, net/bpf.mk), the YNL build
-# (tools/net/ynl: specs, include/uapi, tools/scripts/Makefile.arch) and the
-# Python harness (drivers/net/lib/py, net/lib/py, pyynl, specs) read.
+# What the Makefiles (lib.mk, net/ynl.mk, net/bpf.mk), the YNL build
+# (tools/net/ynl: specs, include/uapi, tools/scripts/Makefile.arch), the
+# Python harness (drivers/net/lib/py, net/lib/py, pyynl, specs) and the
+# shell tests (net/lib.sh, net/forwarding/*lib.sh) read. drivers/net is
+# copied whole: hw/, netdevsim/, lib/ and the tests at its top.
+ST=tools/testing/selftests
 SRCS=(
 	Documentation/netlink
 	include/uapi
 	tools/net/ynl
 	tools/scripts
-	tools/testing/selftests/kselftest
-	tools/testing/selftests/kselftest.h
-	tools/testing/selftests/kselftest_harness.h
-	tools/testing/selftests/lib.mk
-	tools/testing/selftests/net/bpf.mk
-	tools/testing/selftests/net/lib
-	tools/testing/selftests/net/ynl.mk
-	tools/testing/selftests/drivers/net/hw
-	tools/testing/selftests/drivers/net/lib
+	$ST/kselftest
+	$ST/kselftest.h
+	$ST/kselftest_harness.h
+	$ST/lib.mk
+	$ST/drivers/net
+	$ST/net/Makefile
+	$ST/net/bpf.mk
+	$ST/net/busy_poll_test.sh
+	$ST/net/busy_poller.c
+	$ST/net/forwarding/devlink_lib.sh
+	$ST/net/forwarding/fib_offload_lib.sh
+	$ST/net/forwarding/lib.sh
+	$ST/net/lib
+	$ST/net/lib.sh
+	$ST/net/nl_netdev.py
+	$ST/net/ynl.mk
 )
 KSFT=$BUILD/selftests/ksft
-HW=tools/testing/selftests/drivers/net/hw
-GOALS=(ncdevmem iou-zcrx)
+HW=$ST/drivers/net/hw
+# Directory of the Makefile, and the programs built there (into the
+# directory itself, where the tests look for them).
+BUILDS=(
+	"$HW:ncdevmem iou-zcrx"
+	"$ST/drivers/net:napi_id_helper so_txtime psp_responder"
+	"$ST/net/lib:xdp_helper"
+	"$ST/net:busy_poller"
+)
+GOALS=()
+for b in "${BUILDS[@]}"; do
+	for g in ${b#*:}; do GOALS+=("${b%%:*}/$g"); done
+done
 
 key=$({
 	(cd "$KSRC" && find "${SRCS[@]}" -type f -print0 | LC_ALL=C sort -z |
@@ -56,13 +85,13 @@ key=$({
 } | build_key "$root" "$TOP/scripts/build-ksft-net.sh" "${GOALS[*]}")
 built=1
 for g in "${GOALS[@]}"; do
-	[ -x "$KSFT/$HW/$g" ] || built=0
+	[ -x "$KSFT/$g" ] || built=0
 done
 if [ $built = 1 ] && stamp_ok ksft-net "$key"; then
 	exit 0
 fi
 
-msg "ksft net: ${GOALS[*]} from a copy of the tree in ${KSFT#"$TOP"/}"
+msg "ksft net: ${GOALS[*]##*/} from a copy of the tree in ${KSFT#"$TOP"/}"
 log=$LOGS/ksft-net-build.log
 start=$(date +%s)
 rm -f "$BUILD/.stamp-ksft-net"
@@ -80,17 +109,21 @@ ln -s ../usr "$KSFT/usr"
 # liburing 2.15 ('echo -e' under dash, and -luring ahead of the source with
 # the toolchain's --as-needed), and iou-zcrx would be linked without
 # -luring. The rootfs has liburing >= 2.10 from sid (scripts/rootfs.sh).
-g=/phyr/${KSFT#"$TOP"/}/$HW
 # lib.mk takes OUTPUT from its parent when MAKELEVEL > 0 ('make check' runs
-# us from make): start a top-level make and name OUTPUT.
+# us from make): start top-level makes and name OUTPUT.
+mk=""
+for b in "${BUILDS[@]}"; do
+	d=/phyr/${KSFT#"$TOP"/}/${b%%:*}
+	extra=""
+	[ "${b%%:*}" != "$HW" ] || extra=HAS_IOURING_ZCRX=y
+	mk+=" && chroot '$root' env -u MAKELEVEL -u MAKEFLAGS -u MFLAGS \
+		make -C '$d' OUTPUT='$d' $extra -j$(nproc) $(printf "'$d/%s' " ${b#*:})"
+done
 unshare -m bash -c "mount --bind '$TOP' '$root/phyr' &&
-	mount -t proc proc '$root/proc' &&
-	chroot '$root' env -u MAKELEVEL -u MAKEFLAGS -u MFLAGS \
-		make -C '$g' OUTPUT='$g' HAS_IOURING_ZCRX=y -j$(nproc) \
-		$(printf "'$g/%s' " "${GOALS[@]}")" >"$log" 2>&1 ||
+	mount -t proc proc '$root/proc' $mk" >"$log" 2>&1 ||
 	{ cat "$log" >&2; die "ksft net build failed (see $log)"; }
 for g in "${GOALS[@]}"; do
-	[ -x "$KSFT/$HW/$g" ] || { cat "$log" >&2; die "ksft net build did not produce $g"; }
+	[ -x "$KSFT/$g" ] || { cat "$log" >&2; die "ksft net build did not produce ${g##*/}"; }
 done
 step "built in $(( $(date +%s) - start )) s (log: $log)"
 stamp_set ksft-net "$key"

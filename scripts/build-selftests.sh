@@ -3,7 +3,8 @@
 # Install the series' UAPI headers and build selftests/ and
 # liburing-examples/ inside the guest rootfs with chroot (native speed,
 # guest libraries: liburing, rdma-core); then the upstream net selftests
-# with a page_pool memory provider (scripts/build-ksft-net.sh).
+# with a page_pool memory provider (scripts/build-ksft-net.sh), and last
+# the selftests that link the YNL C library built there (make goal ynl).
 . "$(dirname "$0")/lib.sh"
 
 [ "$BUILD" = "$TOP/build" ] || die "selftests need PHYR_BUILD inside the project (shared into the guest)"
@@ -24,3 +25,8 @@ unshare -m bash -c "mount --bind '$TOP' '$root/phyr' &&
 	>"$LOGS/selftests-build.log" 2>&1 ||
 	{ cat "$LOGS/selftests-build.log" >&2; die "selftests build failed"; }
 "$TOP/scripts/build-ksft-net.sh"
+# Programs that link build-ksft-net.sh's YNL library (nsim_rx_bench).
+unshare -m bash -c "mount --bind '$TOP' '$root/phyr' &&
+	chroot '$root' make -C /phyr/selftests OUT=/phyr/build/selftests KDIR=/phyr/build/linux ynl" \
+	>"$LOGS/selftests-ynl-build.log" 2>&1 ||
+	{ cat "$LOGS/selftests-ynl-build.log" >&2; die "selftests (ynl) build failed"; }

@@ -17,10 +17,12 @@ MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 # pkg-config are here already, libnl through libibverbs-dev).
 # autoconf, automake, libpci-dev: building perftest with its patches,
 # which add source files (scripts/build-perftest.sh).
+# jq: the kernel tree's netdevsim selftests (net/forwarding/lib.sh,
+# ethtool-*.sh) read ethtool, devlink and ip JSON with it.
 PKGS=(
 	autoconf automake libpci-dev
 	bash-completion build-essential ca-certificates cmake cython3 ethtool
-	file ibverbs-providers ibverbs-utils iperf3 iproute2 iputils-ping kmod
+	file ibverbs-providers ibverbs-utils iperf3 iproute2 iputils-ping jq kmod
 	less libibverbs-dev libmnl-dev librdmacm-dev libudev-dev
 	netcat-openbsd ninja-build perftest pkg-config procps psmisc python3
 	python3-dev python3-jsonschema python3-pyverbs python3-yaml rdma-core

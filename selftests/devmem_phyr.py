@@ -1,0 +1,526 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""devmem bindings through phyr on netdevsim: bad input, revocation, teardown.
+
+netdevsim has no DMA: bind-rx and bind-tx import the dma-buf as physical
+ranges (a pinned phyr attachment) and the device copies with the CPU. The
+upstream devmem.py covers the data paths; this covers what goes wrong:
+- bind-rx/bind-tx with bad input gets the right errno (header split off,
+  queue out of range or already bound, closed fd, a file that is not a
+  dma-buf, an exporter without physical ranges (vgem), bad or oversized
+  rx-page-size, a dma-buf smaller than the queue's ring, a device without
+  netmem TX);
+- the exporter revokes an RX binding: the queue drops its provider and
+  traffic to it is received into host memory again;
+- the exporter revokes a TX binding: a send that worked before gets ENODEV;
+- the netlink socket is closed while traffic flows into the binding;
+- the device is deleted, or its namespace torn down, with bindings live.
+Leaks and splats are caught by the runner's kmemleak scan and log check.
+Output is KTAP.
+"""
+
+import ctypes
+import errno
+import fcntl
+import mmap
+import os
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "ksft/tools/net/ynl/pyynl"))
+from lib import YnlFamily, NlError  # noqa: E402
+
+SPEC = os.path.join(HERE, "ksft/Documentation/netlink/specs/netdev.yaml")
+NSIM = "/sys/bus/netdevsim"
+ID_RX, ID_TX, ID_3 = 61, 62, 63
+NS = "dmp-peer"
+NS3 = "dmp-ns3"
+ADDR_RX, ADDR_TX = "2001:db8:8::1", "2001:db8:8::2"
+QUEUE = 3
+PHYR_TEST = "/sys/kernel/debug/dma_buf_phyr_test"
+
+SO_BINDTODEVICE = 25
+SO_ZEROCOPY = 60
+SCM_DEVMEM_DMABUF = 79
+MSG_ZEROCOPY = 0x4000000
+UDMABUF_CREATE = 0x40187542
+F_ADD_SEALS, F_SEAL_SHRINK = 1033, 2
+
+libc = ctypes.CDLL(None, use_errno=True)
+results = []
+
+
+def ktap(ok, desc, diag=None):
+    results.append(ok)
+    if diag:
+        for line in str(diag).splitlines():
+            print(f"# {line}")
+    print(f"{'ok' if ok else 'not ok'} {len(results)} {desc}", flush=True)
+
+
+def sh(cmd, check=True):
+    r = subprocess.run(cmd, shell=True, capture_output=True, text=True)
+    if check and r.returncode:
+        raise RuntimeError(f"{cmd}: {r.stderr.strip()}")
+    return r.stdout
+
+
+def udmabuf(size, fill=None, huge=False):
+    flags = os.MFD_ALLOW_SEALING | (os.MFD_HUGETLB if huge else 0)
+    mfd = os.memfd_create("dmp", flags)
+    os.ftruncate(mfd, size)
+    if fill is not None:
+        with mmap.mmap(mfd, size) as m:
+            m[:] = fill
+    fcntl.fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK)
+    dev = os.open("/dev/udmabuf", os.O_RDWR)
+    arg = ctypes.create_string_buffer(struct.pack("IIQQ", mfd, 0, 0, size))
+    fd = libc.ioctl(dev, UDMABUF_CREATE, arg)
+    err = ctypes.get_errno()
+    os.close(dev)
+    os.close(mfd)
+    if fd < 0:
+        raise OSError(err, "UDMABUF_CREATE")
+    return fd
+
+
+def vgem_dmabuf():
+    """A dma-buf of vgem (no physical ranges), or None without vgem."""
+    for card in sorted(os.listdir("/sys/class/drm")):
+        dev = os.path.realpath(f"/sys/class/drm/{card}/device")
+        if not card.startswith("card") or "vgem" not in dev:
+            continue
+        fd = os.open(f"/dev/dri/{card}", os.O_RDWR)
+        dumb = ctypes.create_string_buffer(
+            struct.pack("IIIIIIQ", 64, 64, 32, 0, 0, 0, 0))
+        if libc.ioctl(fd, 0xC02064B2, dumb):	# DRM_IOCTL_MODE_CREATE_DUMB
+            os.close(fd)
+            return None
+        handle = struct.unpack("IIIIIIQ", dumb.raw[:32])[4]
+        prime = ctypes.create_string_buffer(
+            struct.pack("IIi", handle, os.O_CLOEXEC | os.O_RDWR, -1))
+        if libc.ioctl(fd, 0xC00C642D, prime):	# DRM_IOCTL_PRIME_HANDLE_TO_FD
+            os.close(fd)
+            return None
+        return struct.unpack("IIi", prime.raw[:12])[2]
+    return None
+
+
+def revoke(fd):
+    """Act as the exporter of dma-buf @fd and revoke its importers."""
+    dbg = os.open(PHYR_TEST, os.O_RDWR)
+    try:
+        os.write(dbg, f"invalidate {fd}".encode())
+    finally:
+        os.close(dbg)
+
+
+def nl_errno(fn):
+    try:
+        fn()
+    except NlError as e:
+        return -e.nl_msg.error, (e.nl_msg.extack or {}).get("msg", "")
+    return 0, ""
+
+
+def expect(desc, want, fn):
+    got, msg = nl_errno(fn)
+    ktap(got == want, f"{desc}: {errno.errorcode.get(want, want)}",
+         f"got {errno.errorcode.get(got, got)} {msg}".strip())
+
+
+def wait_for(cond, secs=20):
+    end = time.monotonic() + secs
+    while time.monotonic() < end:
+        if cond():
+            return True
+        time.sleep(0.1)
+    return cond()
+
+
+def netdev_of(nsim_id):
+    for _ in range(100):
+        d = f"{NSIM}/devices/netdevsim{nsim_id}/net"
+        if os.path.isdir(d) and os.listdir(d):
+            return os.listdir(d)[0]
+        time.sleep(0.1)
+    raise RuntimeError(f"netdevsim{nsim_id} has no netdev")
+
+
+def setns(name):
+    fd = os.open(f"/run/netns/{name}", os.O_RDONLY)
+    if libc.setns(fd, 0):
+        raise OSError(ctypes.get_errno(), f"setns {name}")
+    os.close(fd)
+
+
+def peer_send(port, data_len, bind_port=None):
+    """Send @data_len bytes of 'x' from the peer namespace; returns Popen."""
+    src = f",bind=[{ADDR_TX}]:{bind_port}" if bind_port else ""
+    return subprocess.Popen(
+        f"ip netns exec {NS} bash -c 'head -c {data_len} /dev/zero | "
+        f"tr \"\\\\0\" x | socat -u - TCP6:[{ADDR_RX}]:{port}{src}'",
+        shell=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def plain_receive(port, want, secs=60):
+    """Accept one connection on @port and read @want bytes from it."""
+    ls = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((ADDR_RX, port))
+    ls.listen(1)
+    ls.settimeout(secs)
+    sender = peer_send(port, want)
+    got = b""
+    try:
+        c, _ = ls.accept()
+        c.settimeout(secs)
+        while len(got) < want:
+            b = c.recv(65536)
+            if not b:
+                break
+            got += b
+        c.close()
+    except OSError as e:
+        return f"{e}"
+    finally:
+        ls.close()
+        sender.wait(secs)
+    return got
+
+
+def queue(ynl, idx, qid):
+    return ynl.do("queue-get", {"ifindex": idx, "id": qid, "type": "rx"})
+
+
+def main():
+    print("TAP version 13")
+    print("1..24")
+    ynl = YnlFamily(SPEC)
+
+    sh(f"ip netns add {NS}")
+    sh(f'echo "{ID_RX} 1 4" > {NSIM}/new_device')
+    sh(f'echo "{ID_TX} 1 4" > {NSIM}/new_device')
+    rx, tx = netdev_of(ID_RX), netdev_of(ID_TX)
+    sh(f"ip link set {tx} netns {NS}")
+    irx = int(open(f"/sys/class/net/{rx}/ifindex").read())
+    itx = int(sh(f"ip netns exec {NS} cat /sys/class/net/{tx}/ifindex"))
+    fdrx = os.open("/proc/self/ns/net", os.O_RDONLY)
+    fdtx = os.open(f"/run/netns/{NS}", os.O_RDONLY)
+    with open(f"{NSIM}/link_device", "w") as f:
+        f.write(f"{fdrx}:{irx} {fdtx}:{itx}")
+    os.close(fdrx)
+    os.close(fdtx)
+    sh(f"ip -6 addr add {ADDR_RX}/64 dev {rx} nodad && ip link set {rx} up")
+    sh(f"ip -n {NS} -6 addr add {ADDR_TX}/64 dev {tx} nodad && "
+       f"ip -n {NS} link set lo up && ip -n {NS} link set {tx} up")
+    sh(f"ip netns exec {NS} ping -6 -c 1 -W 5 {ADDR_RX}")
+    q = [{"id": QUEUE, "type": "rx"}]
+
+    def bind_rx(fd, queues=q, **kw):
+        a = {"ifindex": irx, "fd": fd, "queues": queues}
+        a.update(kw)
+        return ynl.do("bind-rx", a)
+
+    buf = udmabuf(4 << 20)
+    expect("bind-rx with tcp-data-split off", errno.EINVAL,
+           lambda: bind_rx(buf))
+    sh(f"ethtool -G {rx} tcp-data-split on")
+    sh(f"ethtool -X {rx} equal {QUEUE}")
+
+    expect("bind-rx to queue 7 of 4", errno.EINVAL,
+           lambda: bind_rx(buf, [{"id": 7, "type": "rx"}]))
+    closed = os.dup(buf)
+    os.close(closed)
+    expect("bind-rx of a closed fd", errno.EBADF, lambda: bind_rx(closed))
+    memfd = os.memfd_create("notdmabuf")
+    os.ftruncate(memfd, 1 << 20)
+    expect("bind-rx of a memfd (not a dma-buf)", errno.EINVAL,
+           lambda: bind_rx(memfd))
+    os.close(memfd)
+    vg = vgem_dmabuf()
+    if vg is None:
+        ktap(False, "bind-rx of a vgem dma-buf: EOPNOTSUPP", "no vgem device")
+    else:
+        expect("bind-rx of a vgem dma-buf (no physical ranges)",
+               errno.EOPNOTSUPP, lambda: bind_rx(vg))
+        os.close(vg)
+    expect("bind-rx with rx-page-size 12288 (not a power of 2)",
+           errno.EINVAL, lambda: bind_rx(buf, **{"rx-page-size": 12288}))
+    # 2M huge pages: the ranges are aligned to 128K, netdevsim refuses it
+    hbuf = udmabuf(2 << 20, huge=True)
+    expect("bind-rx with rx-page-size 128K (above netdevsim's 64K)",
+           errno.EINVAL, lambda: bind_rx(hbuf, **{"rx-page-size": 128 << 10}))
+    os.close(hbuf)
+    small = udmabuf(8 << 10)
+    expect("bind-rx of 8K with rx-page-size 16K", errno.EINVAL,
+           lambda: bind_rx(small, **{"rx-page-size": 16 << 10}))
+    expect("bind-rx of 8K: fewer buffers than the ring", errno.EINVAL,
+           lambda: bind_rx(small))
+    os.close(small)
+    ktap("dmabuf" not in queue(ynl, irx, QUEUE),
+         "failed binds leave queue 3 without a provider")
+
+    # A binding, then a second one on the same queue.
+    r = bind_rx(buf)
+    ktap(queue(ynl, irx, QUEUE).get("dmabuf") == r["id"],
+         f"bind-rx of 4M to queue {QUEUE}: dmabuf {r['id']}")
+    buf2 = udmabuf(4 << 20)
+    expect("bind-rx to a queue that has a provider", errno.EEXIST,
+           lambda: bind_rx(buf2))
+
+    # Revocation of the RX binding by the exporter.
+    revoke(buf)
+    ktap(wait_for(lambda: "dmabuf" not in queue(ynl, irx, QUEUE)),
+         "revoked RX binding: queue 3 drops its provider")
+    pools = [p for p in ynl.dump("page-pool-get", {})
+             if p.get("dmabuf") == r["id"] and "detach-time" not in p]
+    ktap(not pools, "revoked RX binding: no live page pool uses it",
+         f"pools: {pools}" if pools else None)
+    sh(f"ethtool -N {rx} flow-type tcp6 dst-port 7001 action {QUEUE}")
+    got = plain_receive(7001, 256 << 10)
+    ktap(got == b"x" * (256 << 10),
+         "after revocation, a flow steered to queue 3 reaches recv() intact",
+         None if isinstance(got, bytes) else got)
+    # through its own socket, to unbind it by closing that
+    ynl2 = YnlFamily(SPEC)
+    r2 = ynl2.do("bind-rx", {"ifindex": irx, "fd": buf2, "queues": q})
+    ktap(queue(ynl, irx, QUEUE).get("dmabuf") == r2["id"],
+         "queue 3 takes a new binding after the revocation")
+    ynl2.sock.close()
+    wait_for(lambda: "dmabuf" not in queue(ynl, irx, QUEUE))
+
+    # TX: a send through a phyr binding, then its revocation.
+    pattern = bytes((i * 7 + 3) & 0xff for i in range(1 << 16))
+    txbuf = udmabuf(1 << 16, pattern)
+    t = ynl.do("bind-tx", {"ifindex": irx, "fd": txbuf})
+    ktap("id" in t, f"bind-tx on netdevsim: dmabuf {t.get('id')}")
+    ok, diag = tx_send_and_revoke(rx, t["id"], txbuf, pattern)
+    ktap(ok[0], "devmem TX through phyr: peer receives the dma-buf's bytes",
+         diag[0])
+    ktap(ok[1], "revoked TX binding: sendmsg gets ENODEV", diag[1])
+
+    veth_tx = veth_bind_tx(ynl)
+    ktap(veth_tx == errno.EOPNOTSUPP, "bind-tx on veth (no netmem TX): "
+         "EOPNOTSUPP", f"got {errno.errorcode.get(veth_tx, veth_tx)}")
+
+    # Close the binding's socket while traffic flows into it.
+    ktap(unbind_under_traffic(rx, irx),
+         "netlink socket closed while a flow fills the binding: "
+         "queue 3 drops the provider")
+    got = plain_receive(7001, 256 << 10)
+    ktap(got == b"x" * (256 << 10),
+         "after the unbind, queue 3 receives into host memory again",
+         None if isinstance(got, bytes) else got)
+
+    # Teardown with bindings live.
+    ktap(teardown_device_bound(), "device deleted with an RX and a TX "
+         "binding live, then the binding's owner exits")
+    ktap(teardown_netns_bound(), "namespace of a bound device torn down "
+         "after the binding's owner exits")
+    os.close(buf)
+    os.close(buf2)
+    os.close(txbuf)
+
+    fails = results.count(False)
+    print(f"# Totals: pass:{len(results) - fails} fail:{fails} xfail:0 "
+          f"xpass:0 skip:0 error:0")
+    return 1 if fails else 0
+
+
+def tx_send_and_revoke(ifname, dmabuf_id, txbuf, pattern):
+    """sendmsg() from the TX binding: data first, then ENODEV after revoke."""
+    ok, diag = [False, False], [None, None]
+    port = 7002
+    recv = subprocess.Popen(
+        f"ip netns exec {NS} socat -u TCP6-LISTEN:{port},reuseaddr -",
+        shell=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    s = None
+    try:
+        s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, SO_BINDTODEVICE, ifname.encode())
+        s.setsockopt(socket.SOL_SOCKET, SO_ZEROCOPY, 1)
+        for _ in range(100):
+            try:
+                s.connect((ADDR_TX, port))
+                break
+            except ConnectionRefusedError:
+                time.sleep(0.1)
+        first = devmem_sendmsg(s, dmabuf_id, 0, len(pattern))
+        if first < 0:
+            diag[0] = f"sendmsg: {errno.errorcode.get(-first, first)}"
+        # Revoke once the peer has acknowledged everything: frames still
+        # in flight would be dropped, and retransmitted, forever.
+        outq = ctypes.c_int(-1)
+        wait_for(lambda: libc.ioctl(s.fileno(), 0x5411,	# SIOCOUTQ
+                                    ctypes.byref(outq)) == 0 and
+                 outq.value == 0, 60)
+        revoke(txbuf)
+        second = devmem_sendmsg(s, dmabuf_id, 0, 4096)
+        ok[1] = second == -errno.ENODEV
+        diag[1] = f"sendmsg after revoke: {second}"
+        s.close()
+        s = None
+        out, err = recv.communicate(timeout=120)
+        ok[0] = first == len(pattern) and out == pattern
+        if not ok[0] and first >= 0:
+            diag[0] = f"sent {first}, peer got {len(out)} bytes, " \
+                      f"match {out == pattern} {err.decode().strip()}"
+    except Exception as e:  # pylint: disable=broad-except
+        diag[0] = diag[0] or f"{e}"
+    finally:
+        if s:
+            s.close()
+        recv.kill()
+    return ok, diag
+
+
+class Iovec(ctypes.Structure):
+    _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
+
+
+class Msghdr(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_void_p), ("namelen", ctypes.c_uint32),
+                ("iov", ctypes.POINTER(Iovec)), ("iovlen", ctypes.c_size_t),
+                ("control", ctypes.c_void_p), ("controllen", ctypes.c_size_t),
+                ("flags", ctypes.c_int)]
+
+
+def devmem_sendmsg(sock, dmabuf_id, off, length):
+    """One sendmsg() of @length bytes at @off of TX binding @dmabuf_id."""
+    iov = Iovec(off, length)
+    cmsg = struct.pack("QiiI", 20, socket.SOL_SOCKET, SCM_DEVMEM_DMABUF,
+                       dmabuf_id) + b"\0" * 4
+    ctl = ctypes.create_string_buffer(cmsg)
+    msg = Msghdr(None, 0, ctypes.pointer(iov), 1,
+                 ctypes.cast(ctl, ctypes.c_void_p), len(cmsg), 0)
+    ret = libc.sendmsg(sock.fileno(), ctypes.byref(msg), MSG_ZEROCOPY)
+    return ret if ret >= 0 else -ctypes.get_errno()
+
+
+def veth_bind_tx(ynl):
+    sh("ip link add dmp-veth0 type veth peer name dmp-veth1")
+    try:
+        idx = int(open("/sys/class/net/dmp-veth0/ifindex").read())
+        fd = udmabuf(1 << 16)
+        err, _ = nl_errno(lambda: ynl.do("bind-tx", {"ifindex": idx,
+                                                     "fd": fd}))
+        os.close(fd)
+        return err
+    finally:
+        sh("ip link del dmp-veth0", check=False)
+
+
+def run_binder(ns, ifname, queues, hold_secs, tx=False):
+    """A child that binds a fresh udmabuf (and a TX one) in @ns, prints
+    "bound", holds the bindings for @hold_secs, and exits."""
+    code = f"""
+import os, sys, time
+sys.path.insert(0, {os.path.join(HERE, "ksft/tools/net/ynl/pyynl")!r})
+sys.path.insert(0, {HERE!r})
+from lib import YnlFamily
+import devmem_phyr as d
+ynl = YnlFamily(d.SPEC)
+idx = int(open("/sys/class/net/{ifname}/ifindex").read())
+fd = d.udmabuf(4 << 20)
+ynl.do("bind-rx", {{"ifindex": idx, "fd": fd,
+       "queues": [{{"id": q, "type": "rx"}} for q in {queues!r}]}})
+if {tx!r}:
+    ynl.do("bind-tx", {{"ifindex": idx, "fd": d.udmabuf(1 << 16)}})
+print("bound", flush=True)
+time.sleep({hold_secs})
+"""
+    pre = ["ip", "netns", "exec", ns] if ns else []
+    return subprocess.Popen(pre + ["python3", "-c", code],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
+def unbind_under_traffic(rx, irx):
+    """Bind queue 3 from a child, send a long flow into it, kill the child
+    (its netlink socket closes: unbind) mid-flow."""
+    ynl = YnlFamily(SPEC)
+    child = run_binder(None, rx, [QUEUE], 600)
+    if child.stdout.readline().strip() != "bound":
+        print(f"# binder: {child.stderr.read()}")
+        child.kill()
+        return False
+    ls = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((ADDR_RX, 7003))
+    ls.listen(1)
+    sh(f"ethtool -N {rx} flow-type tcp6 dst-port 7003 action {QUEUE}")
+    sender = peer_send(7003, 64 << 20)
+    ls.settimeout(60)
+    c, _ = ls.accept()
+    time.sleep(2)		# frames land in the binding's net_iovs
+    child.kill()
+    child.wait()
+    gone = wait_for(lambda: "dmabuf" not in queue(ynl, irx, QUEUE))
+    c.close()
+    ls.close()
+    sender.kill()
+    sender.wait()
+    return gone
+
+
+def teardown_device_bound():
+    sh(f'echo "{ID_3} 1 2" > {NSIM}/new_device')
+    dev = netdev_of(ID_3)
+    sh(f"ethtool -G {dev} tcp-data-split on && ip link set {dev} up")
+    child = run_binder(None, dev, [1], 5, tx=True)
+    ok = child.stdout.readline().strip() == "bound"
+    sh(f"echo {ID_3} > {NSIM}/del_device")
+    child.wait(60)
+    ok = ok and child.returncode == 0
+    if not ok:
+        print(f"# binder: {child.stderr.read()}")
+    return ok
+
+
+def teardown_netns_bound():
+    sh(f"ip netns add {NS3}")
+    sh(f'echo "{ID_3} 1 2" > {NSIM}/new_device')
+    dev = netdev_of(ID_3)
+    sh(f"ip link set {dev} netns {NS3}")
+    sh(f"ip -n {NS3} link set {dev} up && "
+       f"ip netns exec {NS3} ethtool -G {dev} tcp-data-split on")
+    child = run_binder(NS3, dev, [0, 1], 5, tx=True)
+    ok = child.stdout.readline().strip() == "bound"
+    # The namespace goes away when its last user, the binder, exits with
+    # its bindings live.
+    sh(f"ip netns del {NS3}")
+    child.wait(60)
+    ok = ok and child.returncode == 0
+    if not ok:
+        print(f"# binder: {child.stderr.read()}")
+    # The device goes back to the initial namespace; delete it there.
+    time.sleep(1)
+    sh(f"echo {ID_3} > {NSIM}/del_device")
+    return ok
+
+
+def cleanup():
+    for i in (ID_RX, ID_TX, ID_3):
+        subprocess.run(f"echo {i} > {NSIM}/del_device", shell=True,
+                       stderr=subprocess.DEVNULL)
+    for n in (NS, NS3):
+        subprocess.run(f"ip netns del {n}", shell=True,
+                       stderr=subprocess.DEVNULL)
+    subprocess.run("ip link del dmp-veth0", shell=True,
+                   stderr=subprocess.DEVNULL)
+
+
+if __name__ == "__main__":
+    try:
+        rc = main()
+    except Exception as e:  # pylint: disable=broad-except
+        print(f"# Bail out! {e}")
+        rc = 1
+    finally:
+        cleanup()
+    sys.exit(rc)
