@@ -105,6 +105,7 @@ static struct {
 	size_t area_size;
 	int timeout;
 	size_t chunk;
+	uint64_t revoke_at;
 } cfg = {
 	.queue = -1,
 	.port = 9999,
@@ -456,6 +457,26 @@ static void rx_one(struct rx_state *st, const struct io_uring_cqe *cqe,
 	refill_push(rq, a, rcqe->off, cqe->res);
 }
 
+/*
+ * Act as the dma-buf's exporter and revoke it, through the phyr test
+ * importer's debugfs file (CONFIG_DMABUF_PHYR_TEST): the kernel must stop
+ * writing into the area and close the queue.
+ */
+static void revoke_area(const struct area *a)
+{
+	char cmd[32];
+	int fd, n;
+
+	fd = open("/sys/kernel/debug/dma_buf_phyr_test", O_RDWR);
+	if (fd < 0)
+		fail_errno(errno, "open dma_buf_phyr_test");
+	n = snprintf(cmd, sizeof(cmd), "invalidate %d", a->dmabuf_fd);
+	if (write(fd, cmd, n) != n)
+		fail_errno(errno, "revoke the dma-buf");
+	close(fd);
+	printf("zcrx_nsim: revoked the dma-buf area\n");
+}
+
 static int run_server(void)
 {
 	struct io_uring_params p = { 0 };
@@ -465,6 +486,7 @@ static int run_server(void)
 	struct refill rq;
 	struct area a;
 	uint64_t copy_count = 0, copy_bytes = 0;
+	bool revoked = false;
 	double deadline;
 	__u32 zcrx_id;
 	int lfd, fd, ret, one = 1;
@@ -513,17 +535,38 @@ static int run_server(void)
 
 		area_sync(&a, DMA_BUF_SYNC_START);
 		io_uring_for_each_cqe(&ring, head, cqe) {
+			/* After a revocation the request must end, with an
+			 * error: the area can take no more data.
+			 */
+			if (revoked && cqe->res < 0) {
+				printf("zcrx_nsim: after the revocation: %s after %" PRIu64 " bytes\n",
+				       ename(-cqe->res), st.received);
+				st.eof = true;
+				seen++;
+				break;
+			}
 			rx_one(&st, cqe, &a, &rq);
 			seen++;
 		}
 		area_sync(&a, DMA_BUF_SYNC_END);
 		io_uring_cq_advance(&ring, seen);
+		if (cfg.revoke_at && !revoked && st.received >= cfg.revoke_at) {
+			revoke_area(&a);
+			revoked = true;
+		}
 		if (st.rearm && !st.eof) {
 			st.rearm = false;
 			arm_recv_zc(&ring, fd, zcrx_id);
 		}
 	}
 	close(fd);
+	if (revoked) {
+		/* Let the test see the queue without its provider while the
+		 * ifq still exists: closing it is the kernel's job.
+		 */
+		printf("zcrx_nsim: holding the ifq for 5 s\n");
+		sleep(5);
+	}
 
 	if (rq.stats) {
 		copy_count = __atomic_load_n(&rq.stats->copy_count,
@@ -542,7 +585,10 @@ static int run_server(void)
 	else
 		printf("zcrx_nsim: copy fallback: unknown\n");
 
-	ok = st.received == cfg.bytes && !st.bad;
+	if (cfg.revoke_at)
+		ok = revoked && st.received < cfg.bytes && !st.bad;
+	else
+		ok = st.received == cfg.bytes && !st.bad;
 	if (cfg.strict && (!rq.stats || copy_bytes)) {
 		printf("zcrx_nsim: -z: %s\n", rq.stats ?
 		       "data went through the copy fallback" :
@@ -581,10 +627,12 @@ static uint64_t parse_size(const char *opt, const char *str)
 static void usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s -i IFNAME -q QUEUE [-d] [-z] [-a ADDR] [-p PORT] [-n BYTES] [-s SEED] [-A AREA] [-t SECONDS]\n"
+		"usage: %s -i IFNAME -q QUEUE [-d [-R BYTES]] [-z] [-a ADDR] [-p PORT] [-n BYTES] [-s SEED] [-A AREA] [-t SECONDS]\n"
 		"       %s -c HOST [-p PORT] [-n BYTES] [-s SEED] [-S CHUNK]\n"
 		"  -d  area from a dma-buf (udmabuf) instead of user memory\n"
-		"  -z  fail if any data went through the kernel's copy fallback\n",
+		"  -z  fail if any data went through the kernel's copy fallback\n"
+		"  -R BYTES  with -d: revoke the dma-buf after BYTES, expect the\n"
+		"      stream to end with an error before all of it arrived\n",
 		prog, prog);
 	exit(2);
 }
@@ -595,7 +643,7 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	page_size = sysconf(_SC_PAGESIZE);
-	while ((c = getopt(argc, argv, "c:i:q:a:p:n:s:dzA:t:S:h")) != -1) {
+	while ((c = getopt(argc, argv, "c:i:q:a:p:n:s:dzA:t:S:R:h")) != -1) {
 		switch (c) {
 		case 'c':
 			cfg.client = true;
@@ -634,6 +682,9 @@ int main(int argc, char **argv)
 		case 'S':
 			cfg.chunk = parse_size("-S", optarg);
 			break;
+		case 'R':
+			cfg.revoke_at = parse_size("-R", optarg);
+			break;
 		default:
 			usage(argv[0]);
 		}
@@ -646,7 +697,7 @@ int main(int argc, char **argv)
 			usage(argv[0]);
 		return run_client();
 	}
-	if (!cfg.ifname || cfg.queue < 0)
+	if (!cfg.ifname || cfg.queue < 0 || (cfg.revoke_at && !cfg.dmabuf))
 		usage(argv[0]);
 	if (!cfg.area_size || cfg.area_size % page_size)
 		fail("-A: the area size must be a multiple of %ld bytes",

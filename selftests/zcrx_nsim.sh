@@ -54,7 +54,7 @@ netdev_of() {
 }
 
 ktap_print_header
-ktap_set_plan 7
+ktap_set_plan 9
 
 [ -d $NSIM ] || modprobe netdevsim 2>/dev/null
 [ -d $NSIM ] || ktap_exit_fail_msg "no netdevsim"
@@ -138,4 +138,47 @@ zcrx() {
 # 4, 5: area in user memory; 6, 7: area in a dma-buf
 zcrx "user memory"
 zcrx "dma-buf" -d
+
+# Does queue $QUEUE of $rx have an io_uring provider? (netdev netlink)
+has_zcrx() {
+	python3 - "$rx" $QUEUE <<'EOF2'
+import sys
+sys.path.insert(0, "ksft/tools/net/ynl/pyynl")
+from lib import YnlFamily
+ynl = YnlFamily("ksft/Documentation/netlink/specs/netdev.yaml")
+idx = int(open(f"/sys/class/net/{sys.argv[1]}/ifindex").read())
+q = ynl.do("queue-get", {"ifindex": idx, "id": int(sys.argv[2]), "type": "rx"})
+sys.exit(0 if "io-uring" in q else 1)
+EOF2
+}
+
+# 8, 9: the exporter revokes the dma-buf area in the middle of a stream
+log=$(mktemp)
+./zcrx_nsim -i "$rx" -q $QUEUE -a $ADDR_RX -p $PORT -n 16M -d -R 1M \
+	>"$log" 2>&1 &
+srv=$!
+for i in $(seq 100); do
+	ss -Hltn "sport = :$PORT" | grep -q . && break
+	kill -0 $srv 2>/dev/null || break
+	sleep 0.1
+done
+ip netns exec $NS ./zcrx_nsim -c $ADDR_RX -p $PORT -n 16M >/dev/null 2>&1
+gone=0
+for i in $(seq 40); do
+	kill -0 $srv 2>/dev/null || break
+	if ! has_zcrx; then
+		gone=1
+		break
+	fi
+	sleep 0.1
+done
+wait $srv
+rc=$?
+srv=
+sed 's/^/# /' "$log"
+rm -f "$log"
+ktap_test_result "dma-buf revoked after 1M of 16M: the stream ends with an error, the data before it verified" \
+	test $rc = 0
+ktap_test_result "dma-buf revoked: queue $QUEUE drops the io_uring provider while the ifq lives" \
+	test $gone = 1
 ktap_finished
