@@ -199,7 +199,7 @@ def queue(ynl, idx, qid):
 
 def main():
     print("TAP version 13")
-    print("1..24")
+    print("1..25")
     ynl = YnlFamily(SPEC)
 
     sh(f"ip netns add {NS}")
@@ -304,7 +304,10 @@ def main():
          diag[0])
     ktap(ok[1], "revoked TX binding: sendmsg gets ENODEV", diag[1])
 
-    veth_tx = veth_bind_tx(ynl)
+    veth_rx, veth_tx = veth_bind(ynl)
+    ktap(veth_rx == errno.EOPNOTSUPP, "bind-rx on veth (a queue that cannot "
+         "take a provider): EOPNOTSUPP",
+         f"got {errno.errorcode.get(veth_rx, veth_rx)}")
     ktap(veth_tx == errno.EOPNOTSUPP, "bind-tx on veth (no netmem TX): "
          "EOPNOTSUPP", f"got {errno.errorcode.get(veth_tx, veth_tx)}")
 
@@ -402,15 +405,18 @@ def devmem_sendmsg(sock, dmabuf_id, off, length):
     return ret if ret >= 0 else -ctypes.get_errno()
 
 
-def veth_bind_tx(ynl):
+def veth_bind(ynl):
+    """bind-rx and bind-tx on a veth, a device without queue management."""
     sh("ip link add dmp-veth0 type veth peer name dmp-veth1")
     try:
         idx = int(open("/sys/class/net/dmp-veth0/ifindex").read())
-        fd = udmabuf(1 << 16)
-        err, _ = nl_errno(lambda: ynl.do("bind-tx", {"ifindex": idx,
-                                                     "fd": fd}))
+        fd = udmabuf(1 << 20)
+        rx, _ = nl_errno(lambda: ynl.do("bind-rx", {
+            "ifindex": idx, "fd": fd, "queues": [{"id": 0, "type": "rx"}]}))
+        tx, _ = nl_errno(lambda: ynl.do("bind-tx", {"ifindex": idx,
+                                                    "fd": fd}))
         os.close(fd)
-        return err
+        return rx, tx
     finally:
         sh("ip link del dmp-veth0", check=False)
 
