@@ -10,7 +10,7 @@
 #   drivers/net/netdevsim/*.sh, the Python tests of drivers/net (NetDrvEnv
 #   and NetDrvEpEnv fall back to netdevsim), net/nl_netdev.py and
 #   net/busy_poll_test.sh, with the helpers they run: napi_id_helper,
-#   so_txtime, psp_responder (YNL), xdp_helper, busy_poller (YNL);
+#   so_txtime, xdp_helper and busy_poller (YNL);
 # with the Python harness (NetDrvEpEnv, pyynl and the netlink specs) and
 # the shell libraries (net/lib.sh, net/forwarding/lib.sh).
 #
@@ -38,7 +38,7 @@ root=$("$TOP/scripts/rootfs.sh")
 # What the Makefiles (lib.mk, net/ynl.mk, net/bpf.mk), the YNL build
 # (tools/net/ynl: specs, include/uapi, tools/scripts/Makefile.arch), the
 # Python harness (drivers/net/lib/py, net/lib/py, pyynl, specs) and the
-# shell tests (net/lib.sh, net/forwarding/*lib.sh) read. drivers/net is
+# shell tests (net/lib.sh, net/forwarding/lib.sh) read. drivers/net is
 # copied whole: hw/, netdevsim/, lib/ and the tests at its top.
 ST=tools/testing/selftests
 SRCS=(
@@ -55,8 +55,6 @@ SRCS=(
 	$ST/net/bpf.mk
 	$ST/net/busy_poll_test.sh
 	$ST/net/busy_poller.c
-	$ST/net/forwarding/devlink_lib.sh
-	$ST/net/forwarding/fib_offload_lib.sh
 	$ST/net/forwarding/lib.sh
 	$ST/net/lib
 	$ST/net/lib.sh
@@ -69,7 +67,7 @@ HW=$ST/drivers/net/hw
 # directory itself, where the tests look for them).
 BUILDS=(
 	"$HW:ncdevmem iou-zcrx"
-	"$ST/drivers/net:napi_id_helper so_txtime psp_responder"
+	"$ST/drivers/net:napi_id_helper so_txtime"
 	"$ST/net/lib:xdp_helper"
 	"$ST/net:busy_poller"
 )

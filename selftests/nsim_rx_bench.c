@@ -34,28 +34,23 @@
 #include <linux/uio.h>		/* struct dmabuf_cmsg, before glibc's iovec */
 #define __iovec_defined
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <net/if.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/time.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <linux/dma-buf.h>
 #include <linux/netdev.h>
-#include <linux/udmabuf.h>
 #include <liburing.h>
+
+#define PROG		"nsim_rx_bench"
+#include "zcrx_common.h"		/* liburing-examples/ */
 
 #include <ynl.h>
 #include "netdev-user.h"
@@ -69,9 +64,6 @@
 #define DONTNEED_MAX_FRAGS	1024
 /* Enough control space for the frags of one recvmsg() of -b bytes. */
 #define CTRL_CMSGS		1024
-
-#define RQ_ENTRIES		4096
-#define RECV_TAG		1
 
 enum mode { MODE_RECV, MODE_ZCRX, MODE_DEVMEM };
 static const char * const mode_name[] = { "recv", "zcrx", "devmem" };
@@ -103,67 +95,43 @@ static struct {
 	.timeout = 300,
 };
 
-static long page_size;
-
-#define fail_errno(err, fmt, ...)					\
-	do {								\
-		fprintf(stderr, "nsim_rx_bench: " fmt ": %s\n",		\
-			##__VA_ARGS__, strerror(err));			\
-		exit(1);						\
-	} while (0)
-
-#define fail(fmt, ...)							\
-	do {								\
-		fprintf(stderr, "nsim_rx_bench: " fmt "\n", ##__VA_ARGS__); \
-		exit(1);						\
-	} while (0)
-
-static inline unsigned char pattern(uint64_t pos)
-{
-	return (pos * 31 + cfg.seed) & 0xff;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-static void parse_addr(const char *str, struct sockaddr_in6 *sin6)
-{
-	memset(sin6, 0, sizeof(*sin6));
-	sin6->sin6_family = AF_INET6;
-	sin6->sin6_port = htons(cfg.port);
-	if (!str) {
-		sin6->sin6_addr = in6addr_any;
-		return;
-	}
-	if (inet_pton(AF_INET6, str, &sin6->sin6_addr) != 1)
-		fail("not an IPv6 address: %s", str);
-}
-
 /* ---- CPU time of the machine ---- */
+
+#define MAX_CPUS	64
 
 struct cpu_ticks {
 	unsigned long long user, system, irq;	/* user+nice, system, irq+softirq */
+	unsigned long long busy[MAX_CPUS];	/* the sum of the three, per CPU */
+	int ncpus;
 };
 
 static void cpu_ticks_read(struct cpu_ticks *t)
 {
 	unsigned long long user, nice, sys, idle, iowait, irq, softirq;
+	char line[512];
 	FILE *f = fopen("/proc/stat", "r");
+	int cpu;
 
 	if (!f)
 		fail_errno(errno, "/proc/stat");
-	if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu", &user, &nice,
-		   &sys, &idle, &iowait, &irq, &softirq) != 7)
-		fail("/proc/stat: no cpu line");
+	memset(t, 0, sizeof(*t));
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "cpu", 3))
+			break;
+		if (sscanf(line + 3, "%*s %llu %llu %llu %llu %llu %llu %llu", &user,
+			   &nice, &sys, &idle, &iowait, &irq, &softirq) != 7)
+			fail("/proc/stat: %s", line);
+		if (line[3] == ' ') {
+			t->user = user + nice;
+			t->system = sys;
+			t->irq = irq + softirq;
+		} else if (sscanf(line + 3, "%d", &cpu) == 1 && cpu < MAX_CPUS) {
+			t->busy[cpu] = user + nice + sys + irq + softirq;
+			if (cpu >= t->ncpus)
+				t->ncpus = cpu + 1;
+		}
+	}
 	fclose(f);
-	t->user = user + nice;
-	t->system = sys;
-	t->irq = irq + softirq;
 }
 
 /* ---- the stream and its check ---- */
@@ -180,7 +148,7 @@ static void stream_check(struct stream *s, const unsigned char *data, size_t n)
 
 	if (cfg.verify) {
 		for (i = 0; i < n; i++) {
-			if (data[i] == pattern(s->received + i))
+			if (data[i] == pattern(cfg.seed, s->received + i))
 				continue;
 			if (!s->bad++)
 				s->first_bad = s->received + i;
@@ -193,113 +161,16 @@ static void stream_check(struct stream *s, const unsigned char *data, size_t n)
 
 static int run_client(void)
 {
-	struct timeval tv = { .tv_sec = cfg.timeout };
-	struct sockaddr_in6 sin6;
-	unsigned char *buf;
-	uint64_t sent = 0;
-	size_t i;
-	char c;
-	int fd;
-
-	buf = malloc(cfg.chunk);
-	if (!buf)
-		fail("out of memory");
-	for (i = 0; i < cfg.chunk; i++)
-		buf[i] = pattern(i);
-
-	parse_addr(cfg.host, &sin6);
-	fd = socket(AF_INET6, SOCK_STREAM, 0);
-	if (fd < 0)
-		fail_errno(errno, "socket");
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) ||
-	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)))
-		fail_errno(errno, "socket timeouts");
-	if (connect(fd, (struct sockaddr *)&sin6, sizeof(sin6)))
-		fail_errno(errno, "connect [%s]:%d", cfg.host, cfg.port);
-
-	while (sent < cfg.bytes) {
-		size_t n = cfg.chunk - sent % cfg.chunk;
-		ssize_t ret;
-
-		if (n > cfg.bytes - sent)
-			n = cfg.bytes - sent;
-		ret = send(fd, buf + sent % cfg.chunk, n, 0);
-		if (ret < 0)
-			fail_errno(errno, "send after %" PRIu64 " bytes", sent);
-		sent += ret;
-	}
-	if (shutdown(fd, SHUT_WR))
-		fail_errno(errno, "shutdown");
-	/* The server closes once it has everything. */
-	if (recv(fd, &c, 1, 0) < 0)
-		fail_errno(errno, "waiting for the server to close");
-	close(fd);
-	free(buf);
+	send_stream(cfg.host, cfg.port, cfg.bytes, cfg.seed, cfg.chunk,
+		    cfg.timeout);
 	return 0;
 }
 
-/* ---- memory: user pages or a udmabuf ---- */
-
-struct area {
-	unsigned char *cpu;	/* the memory as the CPU reads it */
-	size_t size;
-	int dmabuf_fd;		/* -1 for user memory */
-};
-
-static void area_alloc(struct area *a, bool dmabuf)
+/* Bracket CPU reads of a dma-buf area: only -V reads it. */
+static void verify_sync(const struct area *a, __u64 flags)
 {
-	struct udmabuf_create create = { 0 };
-	int memfd, devfd;
-
-	a->size = cfg.area_size;
-	a->dmabuf_fd = -1;
-	if (!dmabuf) {
-		a->cpu = mmap(NULL, a->size, PROT_READ | PROT_WRITE,
-			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (a->cpu == MAP_FAILED)
-			fail_errno(errno, "mmap of %zu bytes", a->size);
-		return;
-	}
-	memfd = memfd_create("nsim_rx_bench", MFD_ALLOW_SEALING);
-	if (memfd < 0)
-		fail_errno(errno, "memfd_create");
-	if (ftruncate(memfd, a->size))
-		fail_errno(errno, "ftruncate memfd to %zu", a->size);
-	if (fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK))
-		fail_errno(errno, "F_SEAL_SHRINK");
-	devfd = open("/dev/udmabuf", O_RDWR);
-	if (devfd < 0)
-		fail_errno(errno, "/dev/udmabuf");
-	create.memfd = memfd;
-	create.flags = UDMABUF_FLAGS_CLOEXEC;
-	create.size = a->size;
-	a->dmabuf_fd = ioctl(devfd, UDMABUF_CREATE, &create);
-	if (a->dmabuf_fd < 0)
-		fail_errno(errno, "UDMABUF_CREATE of %zu bytes", a->size);
-	close(devfd);
-	close(memfd);
-	a->cpu = mmap(NULL, a->size, PROT_READ, MAP_SHARED, a->dmabuf_fd, 0);
-	if (a->cpu == MAP_FAILED)
-		fail_errno(errno, "mmap of the udmabuf");
-}
-
-/* Bracket CPU reads of a dma-buf (nothing for user memory or no -V). */
-static void area_sync(const struct area *a, __u64 flags)
-{
-	struct dma_buf_sync sync = { .flags = flags | DMA_BUF_SYNC_READ };
-
-	if (a->dmabuf_fd < 0 || !cfg.verify)
-		return;
-	if (ioctl(a->dmabuf_fd, DMA_BUF_IOCTL_SYNC, &sync))
-		fail_errno(errno, "DMA_BUF_IOCTL_SYNC");
-}
-
-static const unsigned char *area_at(const struct area *a, __u64 off, __u32 len)
-{
-	if (off > a->size || len > a->size - off)
-		fail("data beyond the area: offset %llu, %u bytes",
-		     (unsigned long long)off, len);
-	return a->cpu + off;
+	if (cfg.verify)
+		area_sync(a, flags);
 }
 
 /* ---- recv ---- */
@@ -333,126 +204,22 @@ static void rx_recv(int fd, struct stream *s, struct rx_stats *st)
 
 /* ---- zcrx ---- */
 
-struct zcrx_reg {		/* the kernel's io_uring_zcrx_ifq_reg */
-	__u32	if_idx;
-	__u32	if_rxq;
-	__u32	rq_entries;
-	__u32	flags;
-	__u64	area_ptr;
-	__u64	region_ptr;
-	struct io_uring_zcrx_offsets offsets;
-	__u32	zcrx_id;
-	__u32	rx_buf_len;
-	__u64	event_desc;
-	__u64	__resv[2];
-};
-
-struct zcrx_event_desc {
-	__u64	user_data;
-	__u32	type_mask;
-	__u32	flags;
-	__u64	stats_offset;
-	__u64	__resv2[9];
-};
-
-#define ZCRX_EVENT_DESC_FLAG_STATS	1
-
-struct zcrx_stats {
-	__u64	copy_count;
-	__u64	copy_bytes;
-};
-
-_Static_assert(sizeof(struct zcrx_reg) == sizeof(struct io_uring_zcrx_ifq_reg),
-	       "zcrx_reg must match struct io_uring_zcrx_ifq_reg");
-
 struct zcrx {
 	struct io_uring ring;
 	struct area area;
-	__u64 token;
-	__u32 id;
-	__u32 *khead, *ktail, tail, mask;
-	struct io_uring_zcrx_rqe *rqes;
-	struct zcrx_stats *stats;
+	struct zcrx_ifq ifq;
 };
 
 static void zcrx_setup(struct zcrx *z, unsigned int ifindex)
 {
-	struct io_uring_params p = { 0 };
-	struct io_uring_zcrx_area_reg area_reg = { 0 };
-	struct io_uring_region_desc region = { 0 };
-	struct zcrx_event_desc ev = { 0 };
-	struct zcrx_reg reg = { 0 };
-	size_t ring_size, stats_off;
-	void *ring_mem;
 	int ret;
 
-	p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
-		  IORING_SETUP_CQE32 | IORING_SETUP_SUBMIT_ALL;
-	ret = io_uring_queue_init_params(256, &z->ring, &p);
-	if (ret)
-		fail_errno(-ret, "io_uring_queue_init_params");
-
-	area_alloc(&z->area, cfg.dmabuf);
-	area_reg.len = z->area.size;
-	if (cfg.dmabuf) {
-		area_reg.flags = IORING_ZCRX_AREA_DMABUF;
-		area_reg.dmabuf_fd = z->area.dmabuf_fd;
-	} else {
-		area_reg.addr = (__u64)(uintptr_t)z->area.cpu;
-	}
-
-	/* Header (head, tail), the entries, then the statistics. */
-	stats_off = page_size + RQ_ENTRIES * sizeof(struct io_uring_zcrx_rqe);
-	ring_size = stats_off + sizeof(struct zcrx_stats);
-	ring_size = (ring_size + page_size - 1) & ~(page_size - 1);
-	ring_mem = mmap(NULL, ring_size, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (ring_mem == MAP_FAILED)
-		fail_errno(errno, "mmap of the refill ring");
-	region.user_addr = (__u64)(uintptr_t)ring_mem;
-	region.size = ring_size;
-	region.flags = IORING_MEM_REGION_TYPE_USER;
-	ev.flags = ZCRX_EVENT_DESC_FLAG_STATS;
-	ev.stats_offset = stats_off;
-
-	reg.if_idx = ifindex;
-	reg.if_rxq = cfg.queue;
-	reg.rq_entries = RQ_ENTRIES;
-	reg.area_ptr = (__u64)(uintptr_t)&area_reg;
-	reg.region_ptr = (__u64)(uintptr_t)&region;
-	reg.event_desc = (__u64)(uintptr_t)&ev;
-	ret = io_uring_register_ifq(&z->ring, (struct io_uring_zcrx_ifq_reg *)&reg);
-	if (ret == -EINVAL) {
-		/* A kernel without zcrx events: no copy statistics. */
-		reg.event_desc = 0;
-		ret = io_uring_register_ifq(&z->ring,
-					    (struct io_uring_zcrx_ifq_reg *)&reg);
-	}
+	zcrx_ring_init(&z->ring, 256);
+	area_alloc(&z->area, cfg.area_size, cfg.dmabuf);
+	ret = zcrx_register(&z->ring, ifindex, cfg.queue, &z->area, &z->ifq);
 	if (ret)
 		fail_errno(-ret, "io_uring_register_ifq(%s queue %d)",
 			   cfg.ifname, cfg.queue);
-
-	z->id = reg.zcrx_id;
-	z->token = area_reg.rq_area_token;
-	z->khead = (__u32 *)((char *)ring_mem + reg.offsets.head);
-	z->ktail = (__u32 *)((char *)ring_mem + reg.offsets.tail);
-	z->rqes = (struct io_uring_zcrx_rqe *)((char *)ring_mem + reg.offsets.rqes);
-	z->tail = 0;
-	z->mask = reg.rq_entries - 1;
-	z->stats = reg.event_desc ?
-		   (struct zcrx_stats *)((char *)ring_mem + stats_off) : NULL;
-}
-
-static void zcrx_arm(struct zcrx *z, int fd)
-{
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&z->ring);
-
-	if (!sqe)
-		fail("no free SQE");
-	io_uring_prep_rw(IORING_OP_RECV_ZC, sqe, fd, NULL, 0, 0);
-	sqe->ioprio |= IORING_RECV_MULTISHOT;
-	sqe->zcrx_ifq_idx = z->id;
-	sqe->user_data = RECV_TAG;
 }
 
 static void rx_zcrx(struct zcrx *z, int fd, struct stream *s,
@@ -460,7 +227,7 @@ static void rx_zcrx(struct zcrx *z, int fd, struct stream *s,
 {
 	bool eof = false, rearm = false;
 
-	zcrx_arm(z, fd);
+	zcrx_arm(&z->ring, fd, &z->ifq);
 	while (!eof) {
 		struct io_uring_cqe *cqe;
 		unsigned int head, seen = 0;
@@ -475,45 +242,30 @@ static void rx_zcrx(struct zcrx *z, int fd, struct stream *s,
 		if (ret < 0 && ret != -EINTR)
 			fail_errno(-ret, "io_uring_submit_and_wait_timeout");
 
-		area_sync(&z->area, DMA_BUF_SYNC_START);
+		verify_sync(&z->area, DMA_BUF_SYNC_START);
 		io_uring_for_each_cqe(&z->ring, head, cqe) {
-			const struct io_uring_zcrx_cqe *rcqe;
+			const unsigned char *data;
 			__u64 off;
 
 			seen++;
-			if (cqe->res < 0)
-				fail_errno(-cqe->res, "IORING_OP_RECV_ZC after %" PRIu64 " bytes",
-					   s->received);
-			if (!(cqe->flags & IORING_CQE_F_MORE)) {
-				/* The request's last CQE: 0 at the end of the stream. */
-				if (!cqe->res)
-					eof = true;
-				else
-					rearm = true;
-			}
-			if (!cqe->res)
+			data = zcrx_cqe_data(cqe, &z->area, s->received, &off,
+					     &eof, &rearm);
+			if (!data)
 				continue;
-			rcqe = (const struct io_uring_zcrx_cqe *)(cqe + 1);
-			off = rcqe->off & ~IORING_ZCRX_AREA_MASK;
-			stream_check(s, area_at(&z->area, off, cqe->res), cqe->res);
+			stream_check(s, data, cqe->res);
 			st->calls++;
-
 			/* Hand the buffer back right away. */
-			if (z->tail - io_uring_smp_load_acquire(z->khead) > z->mask)
-				fail("refill ring full (%u entries)", z->mask + 1);
-			z->rqes[z->tail & z->mask].off = off | z->token;
-			z->rqes[z->tail & z->mask].len = cqe->res;
-			io_uring_smp_store_release(z->ktail, ++z->tail);
+			zcrx_refill(&z->ifq, off, cqe->res);
 		}
-		area_sync(&z->area, DMA_BUF_SYNC_END);
+		verify_sync(&z->area, DMA_BUF_SYNC_END);
 		io_uring_cq_advance(&z->ring, seen);
 		if (rearm && !eof) {
 			rearm = false;
-			zcrx_arm(z, fd);
+			zcrx_arm(&z->ring, fd, &z->ifq);
 		}
 	}
-	if (z->stats)
-		st->copy_bytes = __atomic_load_n(&z->stats->copy_bytes,
+	if (z->ifq.stats)
+		st->copy_bytes = __atomic_load_n(&z->ifq.stats->copy_bytes,
 						 __ATOMIC_RELAXED);
 }
 
@@ -532,7 +284,7 @@ static void devmem_bind(struct devmem *d, unsigned int ifindex)
 	struct netdev_queue_id *queue;
 	struct ynl_error yerr;
 
-	area_alloc(&d->area, true);
+	area_alloc(&d->area, cfg.area_size, true);
 	d->ys = ynl_sock_create(&ynl_netdev_family, &yerr);
 	if (!d->ys)
 		fail("netdev netlink family: %s", yerr.msg);
@@ -634,7 +386,7 @@ static void rx_devmem(struct devmem *d, int fd, struct stream *s,
 		if (msg.msg_flags & MSG_CTRUNC)
 			fail("recvmsg: control data truncated");
 
-		area_sync(&d->area, DMA_BUF_SYNC_START);
+		verify_sync(&d->area, DMA_BUF_SYNC_START);
 		/* The cmsgs describe the received bytes in stream order. */
 		for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
 			const struct dmabuf_cmsg *dc = (void *)CMSG_DATA(cm);
@@ -657,7 +409,7 @@ static void rx_devmem(struct devmem *d, int fd, struct stream *s,
 			st->frags++;
 			dontneed_add(fd, &dn, dc->frag_token, st);
 		}
-		area_sync(&d->area, DMA_BUF_SYNC_END);
+		verify_sync(&d->area, DMA_BUF_SYNC_END);
 		dontneed_flush(fd, &dn, st);
 	}
 	free(ctrl);
@@ -666,29 +418,10 @@ static void rx_devmem(struct devmem *d, int fd, struct stream *s,
 
 /* ---- server ---- */
 
-static int accept_one(int lfd)
-{
-	struct pollfd pfd = { .fd = lfd, .events = POLLIN };
-	struct timeval tv = { .tv_sec = cfg.timeout };
-	int ret, fd;
-
-	ret = poll(&pfd, 1, cfg.timeout * 1000);
-	if (ret < 0)
-		fail_errno(errno, "poll on the listening socket");
-	if (!ret)
-		fail("no connection within %d s", cfg.timeout);
-	fd = accept(lfd, NULL, NULL);
-	if (fd < 0)
-		fail_errno(errno, "accept");
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)))
-		fail_errno(errno, "SO_RCVTIMEO");
-	return fd;
-}
-
 static int run_server(void)
 {
+	struct timeval tv = { .tv_sec = cfg.timeout };
 	struct cpu_ticks t0, t1;
-	struct sockaddr_in6 sin6;
 	struct rx_stats st = { 0 };
 	struct stream s = { 0 };
 	struct devmem d = { 0 };
@@ -696,7 +429,7 @@ static int run_server(void)
 	unsigned int ifindex;
 	uint64_t ns0, ns1;
 	double secs;
-	int lfd, fd, one = 1;
+	int lfd, fd, c;
 	bool ok;
 
 	ifindex = if_nametoindex(cfg.ifname);
@@ -708,22 +441,15 @@ static int run_server(void)
 	else if (cfg.mode == MODE_DEVMEM)
 		devmem_bind(&d, ifindex);
 
-	parse_addr(cfg.addr, &sin6);
-	lfd = socket(AF_INET6, SOCK_STREAM, 0);
-	if (lfd < 0)
-		fail_errno(errno, "socket");
-	if (setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
-		fail_errno(errno, "SO_REUSEADDR");
-	if (bind(lfd, (struct sockaddr *)&sin6, sizeof(sin6)))
-		fail_errno(errno, "bind port %d", cfg.port);
-	if (listen(lfd, 1))
-		fail_errno(errno, "listen");
+	lfd = listen_tcp(cfg.addr, cfg.port);
 	printf("nsim_rx_bench: %s on %s queue %d, listening on port %d\n",
 	       mode_name[cfg.mode], cfg.ifname, cfg.queue, cfg.port);
 	fflush(stdout);
 
-	fd = accept_one(lfd);
+	fd = accept_one(lfd, cfg.timeout);
 	close(lfd);
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)))
+		fail_errno(errno, "SO_RCVTIMEO");
 	cpu_ticks_read(&t0);
 	ns0 = now_ns();
 	switch (cfg.mode) {
@@ -753,6 +479,9 @@ static int run_server(void)
 	if (cfg.mode == MODE_DEVMEM)
 		printf(" frags=%" PRIu64 " linear_bytes=%" PRIu64 " dontneed_calls=%" PRIu64,
 		       st.frags, st.linear, st.dontneed);
+	printf(" cpu_busy_per_cpu=");
+	for (c = 0; c < t1.ncpus; c++)
+		printf("%s%llu", c ? "," : "", t1.busy[c] - t0.busy[c]);
 	printf(" verify=%s\n", !cfg.verify ? "off" : s.bad ? "FAIL" : "ok");
 	if (s.bad)
 		printf("nsim_rx_bench: %" PRIu64 " bytes mismatched, the first at stream offset %" PRIu64 "\n",
@@ -767,30 +496,6 @@ static int run_server(void)
 		printf("nsim_rx_bench: received %" PRIu64 " of %" PRIu64 " bytes\n",
 		       s.received, cfg.bytes);
 	return ok ? 0 : 1;
-}
-
-static uint64_t parse_size(const char *opt, const char *str)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(str, &end, 0);
-	switch (*end) {
-	case 'G': case 'g':
-		v <<= 10;
-		/* fall through */
-	case 'M': case 'm':
-		v <<= 10;
-		/* fall through */
-	case 'K': case 'k':
-		v <<= 10;
-		end++;
-		break;
-	}
-	if (errno || end == str || *end)
-		fail("%s: not a size: %s", opt, str);
-	return v;
 }
 
 static void usage(const char *prog)
@@ -809,10 +514,10 @@ static void usage(const char *prog)
 
 int main(int argc, char **argv)
 {
+	long page_size = sysconf(_SC_PAGESIZE);
 	int c, m;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	page_size = sysconf(_SC_PAGESIZE);
 	cfg.mode = -1;
 	while ((c = getopt(argc, argv, "c:m:i:q:a:p:n:s:dVA:b:S:t:h")) != -1) {
 		switch (c) {

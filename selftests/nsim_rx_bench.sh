@@ -19,15 +19,34 @@
 # provider / recv. Nothing here passes or fails on a number.
 #
 #	NSIM_BENCH_BYTES=512M NSIM_BENCH_ROUNDS=5 ./nsim_rx_bench.sh
+#
+# Knobs for looking into the numbers (the defaults are what docs/ report):
+# NSIM_BENCH_MODES (recv zcrx devmem), NSIM_BENCH_IP=4 (IPv4 instead of
+# IPv6), NSIM_BENCH_TSO=off (the sender segments in software: the receiver
+# gets one MSS per frame), NSIM_BENCH_MTU, NSIM_BENCH_SS=1 (the
+# connection's 'ss -tim' on both ends one second into each run).
 set -u
 cd "$(dirname "$0")" || exit 1
+. ./nsim_lib.sh
 
-NSIM=/sys/bus/netdevsim
 ID_RX=51
 ID_TX=52
 NS=nsim-bench-peer
-ADDR_RX=2001:db8:b::1
-ADDR_TX=2001:db8:b::2
+IP=${NSIM_BENCH_IP:-6}
+if [ "$IP" = 4 ]; then
+	# The benchmark's sockets are IPv6; v4-mapped addresses make IPv4 flows.
+	ADDR_RX=192.0.2.1
+	ADDR_TX=192.0.2.2
+	SOCK_RX=::ffff:$ADDR_RX
+	PLEN=24
+else
+	ADDR_RX=2001:db8:b::1
+	ADDR_TX=2001:db8:b::2
+	SOCK_RX=$ADDR_RX
+	PLEN=64
+fi
+MTU=${NSIM_BENCH_MTU:-}
+TSO=${NSIM_BENCH_TSO:-on}
 PORT=9998
 QUEUE=3
 BYTES=${NSIM_BENCH_BYTES:-512M}
@@ -47,21 +66,13 @@ cleanup() {
 	echo $ID_RX >$NSIM/del_device 2>/dev/null
 	echo $ID_TX >$NSIM/del_device 2>/dev/null
 	ip netns del $NS 2>/dev/null
-	rm -f "$res" "$log"
+	rm -f "$res" "$log" "$log.tx"
 }
 trap cleanup EXIT
 
 die() {
 	echo "nsim_rx_bench: $*"
 	exit 1
-}
-
-netdev_of() {
-	local i
-	for i in $(seq 50); do
-		ls "$NSIM/devices/netdevsim$1/net/" 2>/dev/null | head -n 1 | grep . && return
-		udevadm settle 2>/dev/null || sleep 0.1
-	done
 }
 
 echo "===== bulk TCP receive on netdevsim: zcrx and devmem vs recv() ====="
@@ -89,30 +100,30 @@ log=$(mktemp)
 ip netns add $NS && echo "$ID_RX 1 4" >$NSIM/new_device &&
 	echo "$ID_TX 1 4" >$NSIM/new_device || die "cannot create the netdevsim ports"
 udevadm settle 2>/dev/null
-rx=$(netdev_of $ID_RX)
-tx=$(netdev_of $ID_TX)
+rx=$(nsim_netdev_of $ID_RX)
+tx=$(nsim_netdev_of $ID_TX)
 [ -n "$rx" ] && [ -n "$tx" ] && ip link set "$tx" netns $NS || die "ports did not appear"
-exec {fdrx}</proc/self/ns/net
-exec {fdtx}</run/netns/$NS
-irx=$(cat /sys/class/net/"$rx"/ifindex)
-itx=$(ip netns exec $NS cat /sys/class/net/"$tx"/ifindex)
-echo "$fdrx:$irx $fdtx:$itx" >$NSIM/link_device &&
-	ip -6 addr add $ADDR_RX/64 dev "$rx" nodad && ip link set "$rx" up &&
-	ip -n $NS -6 addr add $ADDR_TX/64 dev "$tx" nodad &&
+ip netns exec $NS ethtool -K "$tx" tso "$TSO" || die "$tx: tso $TSO"
+if [ -n "$MTU" ]; then
+	ip link set "$rx" mtu "$MTU" && ip -n $NS link set "$tx" mtu "$MTU" ||
+		die "MTU $MTU"
+fi
+nsim_link "" "$rx" $NS "$tx" &&
+	ip -$IP addr add $ADDR_RX/$PLEN dev "$rx" nodad && ip link set "$rx" up &&
+	ip -n $NS -$IP addr add $ADDR_TX/$PLEN dev "$tx" nodad &&
 	ip -n $NS link set lo up && ip -n $NS link set "$tx" up &&
-	ip netns exec $NS ping -6 -c 1 -W 5 $ADDR_RX >/dev/null ||
+	ip netns exec $NS ping -$IP -c 1 -W 5 $ADDR_RX >/dev/null ||
 	die "netdevsim pair $rx <-> $tx not linked"
-exec {fdrx}<&- {fdtx}<&-
 { ethtool -G "$rx" tcp-data-split on hds-thresh 0 2>/dev/null ||
 	ethtool -G "$rx" tcp-data-split on; } || die "$rx: tcp-data-split on"
 if ethtool -k "$rx" | grep -q 'ntuple-filters: off$'; then
 	ethtool -K "$rx" ntuple on
 fi
 ethtool -X "$rx" equal $QUEUE || die "$rx: RSS over queues 0-$((QUEUE - 1))"
-out=$(ethtool -N "$rx" flow-type tcp6 dst-port $PORT action $QUEUE)
+out=$(ethtool -N "$rx" flow-type tcp$IP dst-port $PORT action $QUEUE)
 rule=$(echo "$out" | sed -n 's/.*ID \([0-9]*\).*/\1/p')
 [ -n "$rule" ] || die "$rx: ntuple rule to queue $QUEUE: $out"
-echo "$rx <-> $tx (netns $NS): 4 queues, tcp-data-split on, hds-thresh 0, RSS on 0-$((QUEUE - 1)), tcp6 dst-port $PORT -> queue $QUEUE; MTU $(cat /sys/class/net/"$rx"/mtu)"
+echo "$rx <-> $tx (netns $NS): 4 queues, tcp-data-split on, hds-thresh 0, RSS on 0-$((QUEUE - 1)), tcp$IP dst-port $PORT -> queue $QUEUE; MTU $(cat /sys/class/net/"$rx"/mtu); sender TSO $TSO"
 
 retrans() {
 	ip netns exec $NS awk '/^Tcp:/ { if (!h) { for (i = 1; i <= NF; i++) c[$i] = i; h = 1 }
@@ -122,20 +133,24 @@ retrans() {
 # one MODE BYTES [server options]: one transfer; its RESULT line, with the
 # receiver's dropped frames and the sender's retransmissions appended
 one() {
-	local mode=$1 bytes=$2 i d0 r0 rc out
+	local mode=$1 bytes=$2 i d0 r0 rc cli
 	shift 2
 	d0=$(cat /sys/class/net/"$rx"/statistics/rx_dropped)
 	r0=$(retrans)
-	./nsim_rx_bench -m "$mode" -i "$rx" -q $QUEUE -a $ADDR_RX -p $PORT \
+	./nsim_rx_bench -m "$mode" -i "$rx" -q $QUEUE -a $SOCK_RX -p $PORT \
 		-n "$bytes" "$@" >"$log" 2>&1 &
 	srv=$!
-	for i in $(seq 100); do
-		ss -Hltn "sport = :$PORT" | grep -q . && break
-		kill -0 $srv 2>/dev/null || break
-		sleep 0.1
-	done
-	out=$(ip netns exec $NS ./nsim_rx_bench -c $ADDR_RX -p $PORT -n "$bytes" 2>&1)
-	[ -z "$out" ] || echo "$out" | sed 's/^/# sender: /' >&2
+	nsim_wait_listen $PORT $srv
+	ip netns exec $NS ./nsim_rx_bench -c $SOCK_RX -p $PORT -n "$bytes" \
+		>"$log.tx" 2>&1 &
+	cli=$!
+	if [ "${NSIM_BENCH_SS:-0}" = 1 ]; then
+		sleep 1
+		ip netns exec $NS ss -Htim "dport = :$PORT" | sed "s/^/# $mode sender:/" >&2
+		ss -Htim "sport = :$PORT" | sed "s/^/# $mode receiver:/" >&2
+	fi
+	wait $cli
+	sed 's/^/# sender: /' "$log.tx" >&2
 	wait $srv
 	rc=$?
 	srv=

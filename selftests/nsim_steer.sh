@@ -7,8 +7,8 @@
 # NAPI IDs that the netdev netlink family reports for the port's queues.
 set -u
 . "$(dirname "$0")/ktap_helpers.sh"
+. "$(dirname "$0")/nsim_lib.sh"
 
-NSIM=/sys/bus/netdevsim
 ID_A=41
 ID_B=42
 NS_A=nss-a			# sender
@@ -115,14 +115,6 @@ nid = conn.getsockopt(socket.SOL_SOCKET, SO_INCOMING_NAPI_ID)
 print(napi.get(nid, "napi-%d" % nid))
 EOF
 
-netdev_of() {
-	local i
-	for i in $(seq 50); do
-		ls "$NSIM/devices/netdevsim$1/net/" 2>/dev/null | head -n 1 | grep . && return
-		udevadm settle 2>/dev/null || sleep 0.1
-	done
-}
-
 comment() {
 	echo "$*" | sed 's/^/# /'
 }
@@ -168,8 +160,8 @@ ktap_set_plan 22
 ip netns add $NS_A && ip netns add $NS_B ||
 	ktap_exit_fail_msg "cannot create namespaces"
 if echo "$ID_A 1 $NQ" >$NSIM/new_device && echo "$ID_B 1 $NQ" >$NSIM/new_device; then
-	a=$(netdev_of $ID_A)
-	b=$(netdev_of $ID_B)
+	a=$(nsim_netdev_of $ID_A)
+	b=$(nsim_netdev_of $ID_B)
 fi
 [ -n "${a:-}" ] && [ -n "${b:-}" ] ||
 	ktap_exit_fail_msg "netdevsim devices did not appear"
@@ -181,14 +173,10 @@ ip -n $NS_A addr add $ADDR_A/64 dev "$a" nodad &&
 ip -n $NS_B addr add $ADDR_B/64 dev "$b" nodad &&
 ip -n $NS_A link set "$a" up && ip -n $NS_B link set "$b" up ||
 	ktap_exit_fail_msg "cannot set up the ports"
-exec {fda}</run/netns/$NS_A
-exec {fdb}</run/netns/$NS_B
-ia=$(ip netns exec $NS_A cat /sys/class/net/"$a"/ifindex)
 ib=$(ip netns exec $NS_B cat /sys/class/net/"$b"/ifindex)
-echo "$fda:$ia $fdb:$ib" >$NSIM/link_device &&
+nsim_link $NS_A "$a" $NS_B "$b" &&
 	ip netns exec $NS_A ping -6 -c 2 -i 0.2 -W 2 $ADDR_B >/dev/null
 ktap_test_result "linked peers, ping" test $? = 0
-exec {fda}<&- {fdb}<&-
 
 # RSS indirection table and contexts
 t=$(indir)

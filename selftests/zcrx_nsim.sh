@@ -11,8 +11,8 @@
 set -u
 cd "$(dirname "$0")" || exit 1
 . ./ktap_helpers.sh
+. ./nsim_lib.sh
 
-NSIM=/sys/bus/netdevsim
 ID_RX=41
 ID_TX=42
 NS=zcrx-peer
@@ -45,14 +45,6 @@ run() {
 	return $rc
 }
 
-netdev_of() {
-	local i
-	for i in $(seq 50); do
-		ls "$NSIM/devices/netdevsim$1/net/" 2>/dev/null | head -n 1 | grep . && return
-		udevadm settle 2>/dev/null || sleep 0.1
-	done
-}
-
 ktap_print_header
 ktap_set_plan 9
 
@@ -66,21 +58,16 @@ ok=0
 if ip netns add $NS && echo "$ID_RX 1 4" >$NSIM/new_device &&
    echo "$ID_TX 1 4" >$NSIM/new_device; then
 	udevadm settle 2>/dev/null
-	rx=$(netdev_of $ID_RX)
-	tx=$(netdev_of $ID_TX)
+	rx=$(nsim_netdev_of $ID_RX)
+	tx=$(nsim_netdev_of $ID_TX)
 fi
 if [ -n "$rx" ] && [ -n "$tx" ] && ip link set "$tx" netns $NS; then
-	exec {fdrx}</proc/self/ns/net
-	exec {fdtx}</run/netns/$NS
-	irx=$(cat /sys/class/net/"$rx"/ifindex)
-	itx=$(ip netns exec $NS cat /sys/class/net/"$tx"/ifindex)
-	echo "$fdrx:$irx $fdtx:$itx" >$NSIM/link_device &&
+	nsim_link "" "$rx" $NS "$tx" &&
 	ip -6 addr add $ADDR_RX/64 dev "$rx" nodad &&
 	ip link set "$rx" up &&
 	ip -n $NS -6 addr add $ADDR_TX/64 dev "$tx" nodad &&
 	ip -n $NS link set lo up && ip -n $NS link set "$tx" up &&
 	run ip netns exec $NS ping -6 -c 1 -W 5 $ADDR_RX && ok=1
-	exec {fdrx}<&- {fdtx}<&-
 fi
 [ $ok = 1 ] || ktap_exit_fail_msg "netdevsim pair ($rx, $tx) not set up"
 ktap_test_pass "netdevsim pair $rx <-> $tx (netns $NS), 4 queues, ping6"
@@ -118,11 +105,7 @@ zcrx() {
 	./zcrx_nsim -i "$rx" -q $QUEUE -a $ADDR_RX -p $PORT -n $BYTES "$@" \
 		>"$log" 2>&1 &
 	srv=$!
-	for i in $(seq 100); do
-		ss -Hltn "sport = :$PORT" | grep -q . && break
-		kill -0 $srv 2>/dev/null || break
-		sleep 0.1
-	done
+	nsim_wait_listen $PORT $srv
 	run ip netns exec $NS ./zcrx_nsim -c $ADDR_RX -p $PORT -n $BYTES
 	wait $srv
 	rc=$?
@@ -157,11 +140,7 @@ log=$(mktemp)
 ./zcrx_nsim -i "$rx" -q $QUEUE -a $ADDR_RX -p $PORT -n 16M -d -R 1M \
 	>"$log" 2>&1 &
 srv=$!
-for i in $(seq 100); do
-	ss -Hltn "sport = :$PORT" | grep -q . && break
-	kill -0 $srv 2>/dev/null || break
-	sleep 0.1
-done
+nsim_wait_listen $PORT $srv
 ip netns exec $NS ./zcrx_nsim -c $ADDR_RX -p $PORT -n 16M >/dev/null 2>&1
 gone=0
 for i in $(seq 40); do
