@@ -338,15 +338,24 @@ struct zcrx_ifq {
 	struct zcrx_stats *stats;	/* NULL: kernel without zcrx events */
 };
 
-/* A ring with the big CQEs of RECV_ZC and the task work that zcrx needs. */
-static inline void zcrx_ring_init(struct io_uring *ring, unsigned int entries)
+/*
+ * A ring with the big CQEs of RECV_ZC and the task work that zcrx needs,
+ * for an area of @area_size bytes. A buffer of the area is in at most one
+ * completion until it is handed back, so a CQ with an entry per buffer
+ * (and a few for the requests' final CQEs) does not fill up; when it does
+ * anyway, the request ends with -ENOSPC and is armed again, see
+ * zcrx_cqe_data().
+ */
+static inline void zcrx_ring_init(struct io_uring *ring, size_t area_size)
 {
 	struct io_uring_params p = { 0 };
 	int ret;
 
 	p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
-		  IORING_SETUP_CQE32 | IORING_SETUP_SUBMIT_ALL;
-	ret = io_uring_queue_init_params(entries, ring, &p);
+		  IORING_SETUP_CQE32 | IORING_SETUP_SUBMIT_ALL |
+		  IORING_SETUP_CQSIZE;
+	p.cq_entries = area_size / sysconf(_SC_PAGESIZE) + 16;
+	ret = io_uring_queue_init_params(16, ring, &p);
 	if (ret)
 		fail_errno(-ret, "io_uring_queue_init_params");
 }
@@ -457,6 +466,11 @@ zcrx_cqe_data(const struct io_uring_cqe *cqe, const struct area *a,
 {
 	const struct io_uring_zcrx_cqe *rcqe;
 
+	if (cqe->res == -ENOSPC) {
+		/* The CQ was full: the socket keeps the rest for the next. */
+		*rearm = true;
+		return NULL;
+	}
 	if (cqe->res < 0)
 		fail_errno(-cqe->res, "IORING_OP_RECV_ZC after %" PRIu64 " bytes",
 			   received);

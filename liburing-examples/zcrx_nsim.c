@@ -177,7 +177,7 @@ static int run_server(void)
 	int lfd, fd, ret;
 	bool ok;
 
-	zcrx_ring_init(&ring, 64);
+	zcrx_ring_init(&ring, cfg.area_size);
 	/* Register before listening: no data may arrive before the area. */
 	server_register(&ring, &a, &q);
 

@@ -214,7 +214,7 @@ static void zcrx_setup(struct zcrx *z, unsigned int ifindex)
 {
 	int ret;
 
-	zcrx_ring_init(&z->ring, 256);
+	zcrx_ring_init(&z->ring, cfg.area_size);
 	area_alloc(&z->area, cfg.area_size, cfg.dmabuf);
 	ret = zcrx_register(&z->ring, ifindex, cfg.queue, &z->area, &z->ifq);
 	if (ret)
