@@ -115,17 +115,21 @@ static void cpu_ticks_read(struct cpu_ticks *t)
 	if (!f)
 		fail_errno(errno, "/proc/stat");
 	memset(t, 0, sizeof(*t));
+	/* "cpu  USER NICE ..." for the machine, then "cpuN USER NICE ..." */
 	while (fgets(line, sizeof(line), f)) {
 		if (strncmp(line, "cpu", 3))
 			break;
-		if (sscanf(line + 3, "%*s %llu %llu %llu %llu %llu %llu %llu", &user,
-			   &nice, &sys, &idle, &iowait, &irq, &softirq) != 7)
+		cpu = -1;
+		if (line[3] != ' ' && sscanf(line + 3, "%d", &cpu) != 1)
 			fail("/proc/stat: %s", line);
-		if (line[3] == ' ') {
+		if (sscanf(line + strcspn(line, " "), "%llu %llu %llu %llu %llu %llu %llu",
+			   &user, &nice, &sys, &idle, &iowait, &irq, &softirq) != 7)
+			fail("/proc/stat: %s", line);
+		if (cpu < 0) {
 			t->user = user + nice;
 			t->system = sys;
 			t->irq = irq + softirq;
-		} else if (sscanf(line + 3, "%d", &cpu) == 1 && cpu < MAX_CPUS) {
+		} else if (cpu < MAX_CPUS) {
 			t->busy[cpu] = user + nice + sys + irq + softirq;
 			if (cpu >= t->ncpus)
 				t->ncpus = cpu + 1;
