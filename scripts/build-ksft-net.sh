@@ -10,7 +10,7 @@
 #   drivers/net/netdevsim/*.sh, the Python tests of drivers/net (NetDrvEnv
 #   and NetDrvEpEnv fall back to netdevsim), net/nl_netdev.py and
 #   net/busy_poll_test.sh, with the helpers they run: napi_id_helper,
-#   so_txtime, xdp_helper and busy_poller (YNL);
+#   so_txtime, xdp_helper, gro and busy_poller (YNL);
 # with the Python harness (NetDrvEpEnv, pyynl and the netlink specs) and
 # the shell libraries (net/lib.sh, net/forwarding/lib.sh).
 #
@@ -68,7 +68,7 @@ HW=$ST/drivers/net/hw
 BUILDS=(
 	"$HW:ncdevmem iou-zcrx"
 	"$ST/drivers/net:napi_id_helper so_txtime"
-	"$ST/net/lib:xdp_helper"
+	"$ST/net/lib:xdp_helper gro"
 	"$ST/net:busy_poller"
 )
 GOALS=()
