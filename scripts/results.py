@@ -39,6 +39,48 @@ def tap_results(text):
     return plan, out
 
 
+def read(path, default):
+    try:
+        with open(path) as f:
+            return f.read().strip()
+    except OSError:
+        return default
+
+
+def fmt(secs):
+    return "-" if secs is None else f"{secs:.0f}"
+
+
+def print_times(a, times, boots):
+    """Per-suite times against their budgets, per boot and in all."""
+    print("times (s): suite, time, budget, measured before, guest CPU busy")
+    for boot in ["host"] + boots:
+        rows = [t for t in times if t[0] == boot]
+        if not rows:
+            continue
+        if boot != "host":
+            wall = read(os.path.join(a.results, f"boot-{boot}.time"), "")
+            tmo = read(os.path.join(a.results, f"boot-{boot}.budget"), "")
+            print(f"  boot {boot}: {wall or '-'} s of its {tmo or '-'} s "
+                  "timeout")
+        for _, name, secs, busy, measured, budget in rows:
+            over = ""
+            if secs is not None and secs > 1.5 * measured + 30:
+                over = "  (slower than measured)"
+            print(f"    {name:22} {fmt(secs):>5} {budget:>5} {measured:>5}"
+                  f" {busy + '%' if busy else '':>5}{over}")
+        used = sum(t[2] or 0 for t in rows)
+        print(f"    {'suites in all':22} {used:5.0f} "
+              f"{sum(t[5] for t in rows):5}")
+    st = os.path.join(a.results, "stage-times")
+    if os.path.exists(st):
+        print("  stages: " + ", ".join(
+            f"{' '.join(l.split()[:-1])} {l.split()[-1]} s"
+            for l in open(st) if l.split()))
+    if a.total:
+        print(f"  make check: {a.total} s")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--kunit-json")
@@ -48,7 +90,9 @@ def main():
     ap.add_argument("--only", default="")
     ap.add_argument("--splats", type=int, default=0,
                     help="exit status of check-splats.sh")
-    ap.add_argument("--guest-rc", type=int, default=0)
+    ap.add_argument("--boots", default="")
+    ap.add_argument("--one-boot", default="0")
+    ap.add_argument("--total", type=int, default=0)
     a = ap.parse_args()
 
     passed = failed = skipped = 0
@@ -95,22 +139,41 @@ def main():
                 suite_line(f"kunit/{g}", 0, 1, 0, " (no suite ran)")
                 details.append(f"kunit/{g}: no KUnit suite matching it ran")
 
-    # Guest suites
+    # Suites (host and guest), with their times against their budgets
     only = set(a.only.split())
+    boots = a.boots.split()
+    suites = []
     for line in open(a.suites):
         f = line.split()
         if not f or f[0].startswith("#"):
             continue
-        name = f[0]
+        name, boot, measured, budget = f[0], f[1], int(f[2]), int(f[3])
+        cmd = " ".join(f[4:])
+        if cmd.startswith("boot:"):
+            continue
         if only and name not in only:
             continue
+        if a.one_boot == "1" and boot not in ("host", "iommu"):
+            boot = "main"
+        suites.append((name, boot, measured, budget, cmd))
+
+    times = []
+    for name, boot, measured, budget, cmd in suites:
+        if cmd.startswith("kunit:"):
+            continue  # counted above, case by case
         tap = os.path.join(a.results, name + ".tap")
         rcf = os.path.join(a.results, name + ".rc")
         if not os.path.exists(rcf):
+            brc = read(os.path.join(a.results, f"boot-{boot}.rc"), "?")
             suite_line(name, 0, 1, 0, " (did not run)")
-            details.append(f"{name}: did not run (guest exit status {a.guest_rc})")
+            details.append(f"{name}: did not run (boot '{boot}' exit status {brc})")
+            times.append((boot, name, None, None, measured, budget))
             continue
         rc = int(open(rcf).read().strip() or 1)
+        t = read(os.path.join(a.results, name + ".time"), "").split()
+        secs = float(t[0]) if t else None
+        busy = t[1] if len(t) > 1 and t[1] != "-" else None
+        times.append((boot, name, secs, busy, measured, budget))
         text = open(tap, errors="replace").read()
         plan, res = tap_results(text)
         p = sum(1 for ok, sk, _ in res if ok and not sk)
@@ -121,7 +184,8 @@ def main():
             sk += 1
             note = " (whole suite skipped)"
         elif rc == 124 or rc == 137:
-            bad.append(f"timed out after {len(res)} results")
+            bad.append(f"overran its budget of {budget} s, killed after "
+                       f"{len(res)} results")
         elif plan is not None and plan != len(res):
             bad.append(f"planned {plan} tests, {len(res)} reported (exit {rc})")
         elif rc != 0 and not bad:
@@ -134,16 +198,21 @@ def main():
             if s:
                 details.append(f"{name}: skipped: {d}")
 
-    # The guest itself: a hang or crash after the last suite still fails.
-    if a.guest_rc:
-        suite_line("guest run", 0, 1, 0, f" (exit status {a.guest_rc})")
-        details.append(f"guest run: vm.sh exit status {a.guest_rc}")
+    # The boots themselves: a hang or crash after the last suite still fails.
+    for b in boots:
+        brc = read(os.path.join(a.results, f"boot-{b}.rc"), "1")
+        if brc != "0":
+            suite_line(f"boot {b}", 0, 1, 0, f" (vm.sh exit status {brc})")
+            details.append(f"boot {b}: vm.sh exit status {brc} "
+                           f"(build/logs/vm-{b}.log)")
 
     # Kernel log
     suite_line("kernel log (no WARNING/BUG/KASAN/lockdep/kmemleak/DMA-API)",
                0 if a.splats else 1, 1 if a.splats else 0, 0)
     if a.splats:
         details.append("kernel log: splat(s), see above")
+
+    print_times(a, times, boots)
 
     if details:
         print("details:")

@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# 'make check': build everything that changed, boot the debug kernel once
-# with the series' KUnit suites enabled, run the guest suites, then print
-# per-suite results and 'N passed, N failed, N skipped'.
-# usage: run-tests.sh [SUITE...]   (default: every suite in selftests/suites)
+# 'make check': build everything that changed, run the host suites, then
+# boot the debug kernel once per boot named in selftests/suites (net, rdma,
+# iommu), the boots in parallel, each running its suites under their
+# budgets; print per-suite results and times, and
+# 'N passed, N failed, N skipped'.
+# usage: run-tests.sh [SUITE...]   (default: every suite in selftests/suites;
+#                                   "kunit" names the KUnit suites at boot)
+# PHYR_BOOTS=N      at most N boots at once (default 3: all of them)
+# PHYR_ONE_BOOT=1   every guest suite but the IOMMU ones in one boot, in
+#                   file order (one lockdep graph for all of them)
 . "$(dirname "$0")/lib.sh"
 
 summary=$LOGS/check-summary.log
 rm -f "$summary"
+t_start=$(date +%s)
 # A stage that fails before the results still ends with the closing line.
 stage=setup
 closing() {
@@ -21,96 +28,160 @@ closing() {
 }
 trap closing EXIT
 
-stage="apply series"
-"$TOP/scripts/apply-series.sh"
-stage="kernel build"
-kernel=$("$TOP/scripts/build-kernel.sh" debug)
-stage=rootfs
-"$TOP/scripts/rootfs.sh" >/dev/null
-stage="selftests build"
-"$TOP/scripts/build-selftests.sh" debug
-stage="rdma-core build"
-"$TOP/scripts/build-rdma-core.sh" >/dev/null
 res=$BUILD/results
 rm -rf "$res"
 mkdir -p "$res"
-stage="host suites"
-while read -r name tmo cmd; do
-	case $name in ''|'#'*) continue ;; esac
-	case $cmd in host:*) ;; *) continue ;; esac
-	[ $# -eq 0 ] || [[ " $* " == *" $name "* ]] || continue
-	msg "host suite: $name"
-	set +e
-	(cd "$TOP" && timeout -k 10 "$tmo" ${cmd#host:}) </dev/null >"$res/$name.tap" 2>&1
-	echo $? >"$res/$name.rc"
-	set -e
-	grep -E '^(not )?ok ' "$res/$name.tap" | sed 's/^/  -> /' >&2 || true
+stages=$res/stage-times
+: >"$stages"
+timed() {	# timed <stage name> <command...>: run it, record its seconds
+	local s=$(date +%s) rc=0
+	"${@:2}" || rc=$?
+	echo "$1 $(( $(date +%s) - s ))" >>"$stages"
+	return $rc
+}
+
+# The guest root and rdma-core need no kernel: build them while the kernel
+# compiles (mmdebstrap mostly downloads; the kernel build leaves cores
+# idle while it links).
+side_log=$LOGS/rootfs-rdma-core.log
+side() {
+	timed rootfs "$TOP/scripts/rootfs.sh" >/dev/null &&
+	timed "rdma-core build" "$TOP/scripts/build-rdma-core.sh" >/dev/null
+}
+side >"$side_log" 2>&1 &
+side_pid=$!
+trap 'kill $side_pid 2>/dev/null' INT TERM
+
+stage="apply series"
+timed "apply series" "$TOP/scripts/apply-series.sh"
+stage="kernel build"
+kernel=$(timed "kernel build" "$TOP/scripts/build-kernel.sh" debug)
+stage="rootfs / rdma-core build"
+wait $side_pid || { tail -n 40 "$side_log" >&2; die "rootfs or rdma-core build failed (see $side_log)"; }
+stage="selftests build"
+timed "selftests build" "$TOP/scripts/build-selftests.sh" debug
+
+want=" $* "
+nsel=$#
+
+# Host suites run alongside the guest boots (they mostly wait for a guest
+# that never reaches its command, or for git).
+host_suites() {
+	local name boot budget cmd s
+	while read -r name boot _ budget cmd; do
+		case $name in ''|'#'*) continue ;; esac
+		[ "$boot" = host ] || continue
+		[ $nsel -eq 0 ] || [[ $want == *" $name "* ]] || continue
+		s=$(date +%s)
+		(cd "$TOP" && timeout -k 10 "$budget" ${cmd#host:}) </dev/null >"$res/$name.tap" 2>&1
+		echo $? >"$res/$name.rc"
+		echo "$(( $(date +%s) - s )) -" >"$res/$name.time"
+		echo "  -> [host] suite $name rc=$(cat "$res/$name.rc")" >&2
+	done <"$TOP/selftests/suites"
+}
+host_suites &
+host_pid=$!
+
+# Which suites each boot runs, and its timeout.
+boot_of() {
+	if [ "${PHYR_ONE_BOOT:-0}" = 1 ] && [ "$1" != iommu ]; then echo main; else echo "$1"; fi
+}
+boot_budget=$(awk '$1 == "boot" { print $4 }' "$TOP/selftests/suites")
+declare -A bsuites bsum
+boots=()
+kunit_boot=""
+while read -r name boot _m budget cmd; do
+	case $name in ''|'#'*|boot) continue ;; esac
+	[ "$boot" != host ] || continue
+	[ $nsel -eq 0 ] || [[ $want == *" $name "* ]] || continue
+	b=$(boot_of "$boot")
+	[ -n "${bsum[$b]:-}" ] || { boots+=("$b"); bsum[$b]=$boot_budget; bsuites[$b]=""; }
+	bsum[$b]=$(( ${bsum[$b]} + budget ))
+	if [ "${cmd%%:*}" = kunit ]; then
+		kunit_boot=$b
+	else
+		bsuites[$b]+=" $name"
+	fi
 done <"$TOP/selftests/suites"
-stage="guest run"
 
-log=$LOGS/check-console.log
-# KUnit: every suite the config builds in runs at boot (KUNIT_ALL_TESTS=n
-# keeps that to the ones kernel/configs enables); selftests/kunit-suites
-# lists the globs that must have run.
-msg "boot: debug kernel, KUnit suites then guest suites (console: $log)"
-rm -f "$log"
-set +e
-VM_SPLAT_CHECK=0 "$TOP/scripts/vm.sh" --quiet --kmemleak --kernel "$kernel" \
-	--timeout "${CHECK_TIMEOUT:-2400}" --log "$log" \
-	--append "kunit.enable=1" \
-	-- selftests/run.sh "$@" &
-vm=$!
-trap 'kill $vm 2>/dev/null' INT TERM
-# Progress: one line per KUnit suite and per guest suite as they finish.
-tail -n +1 -F --pid=$vm "$log" 2>/dev/null |
-	sed -u -n -e 's/^.*\] *\(# [a-z0-9_-]*: pass:[0-9]* fail:[0-9]*.*\)$/  -> kunit \1/p' \
-		-e 's/^.*PHYR-SUITE-BEGIN: \(.*\)$/  -> suite \1 .../p' \
-		-e 's/^.*PHYR-SUITE-END: \(.*\)$/  -> suite \1 done/p' >&2 &
-tailer=$!
-wait $vm
-guest_rc=$?
-sleep 0.5
-kill $tailer 2>/dev/null
-wait $tailer 2>/dev/null
-set -e
-
-# Suites marked "iommu:" run in a second boot with a virtual IOMMU.
-iommu_suites=$(awk '$3 ~ /^iommu:/ { print $1 }' "$TOP/selftests/suites")
-want=""
-for s in $iommu_suites; do
-	[ $# -eq 0 ] || [[ " $* " == *" $s "* ]] && want+=" $s"
+stage="guest boots"
+t_boots=$(date +%s)
+pids=()
+tailers=()
+trap 'kill $host_pid ${pids[*]} ${tailers[*]} 2>/dev/null' INT TERM
+running=0
+for b in "${boots[@]}"; do
+	tmo=$(( (bsum[$b] * 13 + 9) / 10 ))
+	echo "$tmo" >"$res/boot-$b.budget"
+	log=$LOGS/check-console-$b.log
+	rm -f "$log"
+	opts=(--quiet --kmemleak --kernel "$kernel" --timeout "$tmo" --log "$log")
+	[ "$b" = iommu ] && opts+=(--iommu)
+	[ "$b" = "$kunit_boot" ] && opts+=(--append "kunit.enable=1")
+	what=${bsuites[$b]}
+	[ "$b" != "$kunit_boot" ] || what=" KUnit$what"
+	msg "boot '$b' (timeout ${tmo}s):$what (console: $log)"
+	if [ "$running" -ge "${PHYR_BOOTS:-3}" ]; then
+		wait -n "${pids[@]}" 2>/dev/null || true
+		running=$((running - 1))
+	fi
+	(
+		s=$(date +%s)
+		rc=0
+		mem=${VM_MEM:-6G}
+		[ "$b" = iommu ] && mem=${VM_MEM:-3G}
+		VM_MEM=$mem VM_SPLAT_CHECK=0 "$TOP/scripts/vm.sh" "${opts[@]}" \
+			-- selftests/run.sh ${bsuites[$b]} >"$LOGS/vm-$b.log" 2>&1 || rc=$?
+		echo "$rc" >"$res/boot-$b.rc"
+		echo "$(( $(date +%s) - s ))" >"$res/boot-$b.time"
+	) &
+	vp=$!
+	pids+=($vp)
+	running=$((running + 1))
+	# Progress: one line per KUnit suite and per guest suite as they finish.
+	(sleep 1; tail -n +1 -F --pid="$vp" "$log" 2>/dev/null |
+		sed -u -n -e "s/^.*\] *\(# [a-z0-9_-]*: pass:[0-9]* fail:[0-9]*.*\)$/  -> [$b] kunit \1/p" \
+			-e "s/^.*PHYR-SUITE-BEGIN: \(.*\)$/  -> [$b] suite \1 .../p" \
+			-e "s/^.*PHYR-SUITE-END: \(.*\)$/  -> [$b] suite \1/p" >&2) &
+	tailers+=($!)
 done
-ilog=$LOGS/check-console-iommu.log
-rm -f "$ilog"
-if [ -n "$want" ]; then
-	stage="guest run (IOMMU)"
-	msg "boot: debug kernel behind a virtual IOMMU:$want (console: $ilog)"
-	set +e
-	VM_SPLAT_CHECK=0 "$TOP/scripts/vm.sh" --quiet --kmemleak --iommu \
-		--kernel "$kernel" --timeout "${CHECK_TIMEOUT:-2400}" --log "$ilog" \
-		-- selftests/run.sh --boot iommu $want
-	rc=$?
-	set -e
-	[ "$guest_rc" != 0 ] || guest_rc=$rc
-	grep -h 'PHYR-SUITE-END' "$ilog" | sed 's/^.*PHYR-SUITE-END: \(.*\)$/  -> suite \1 done/' >&2 || true
-fi
+for p in "${pids[@]}" $host_pid; do wait "$p" || true; done
+sleep 0.5
+kill "${tailers[@]}" 2>/dev/null || true
+wait "${tailers[@]}" 2>/dev/null || true
+echo "guest boots $(( $(date +%s) - t_boots ))" >>"$stages"
 
+guest_rc=0
+for b in "${boots[@]}"; do
+	rc=$(cat "$res/boot-$b.rc" 2>/dev/null || echo 1)
+	if [ "$rc" != 0 ]; then
+		guest_rc=$rc
+		echo "  boot '$b': vm.sh exit status $rc" >&2
+		tail -n 5 "$LOGS/vm-$b.log" | sed 's/^/    /' >&2
+	fi
+done
+
+kunit_log=/dev/null
+[ -z "$kunit_boot" ] || kunit_log=$LOGS/check-console-$kunit_boot.log
 python3 "$BUILD/linux/tools/testing/kunit/kunit.py" parse --json="$res/kunit.json" \
-	"$log" >"$res/kunit.txt" 2>&1 || true
+	"$kunit_log" >"$res/kunit.txt" 2>&1 || true
 
 splats=0
-"$TOP/scripts/check-splats.sh" "$log" || splats=1
-[ ! -f "$ilog" ] || "$TOP/scripts/check-splats.sh" "$ilog" || splats=1
+for b in "${boots[@]}"; do
+	"$TOP/scripts/check-splats.sh" "$LOGS/check-console-$b.log" || splats=1
+done
 
 msg "results"
-[ "$guest_rc" = 0 ] || echo "  guest exit status $guest_rc (see $log)"
 only=""
-[ $# -gt 0 ] && only="$*"
+[ $nsel -gt 0 ] && only="$want"
+kargs=()
+[ -z "$kunit_boot" ] || kargs=(--kunit-json "$res/kunit.json" --kunit-globs "$TOP/selftests/kunit-suites")
 set +e
-python3 "$TOP/scripts/results.py" --kunit-json "$res/kunit.json" \
-	--kunit-globs "$TOP/selftests/kunit-suites" --results "$res" \
+python3 "$TOP/scripts/results.py" "${kargs[@]}" --results "$res" \
 	--suites "$TOP/selftests/suites" --only "$only" --splats $splats \
-	--guest-rc "$guest_rc" | tee "$summary.tmp"
+	--boots "${boots[*]}" --one-boot "${PHYR_ONE_BOOT:-0}" \
+	--total "$(( $(date +%s) - t_start ))" | tee "$summary.tmp"
 rc=${PIPESTATUS[0]}
+set -e
 mv "$summary.tmp" "$summary"
 exit "$rc"

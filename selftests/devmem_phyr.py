@@ -133,8 +133,14 @@ def expect(desc, want, fn):
          f"got {errno.errorcode.get(got, got)} {msg}".strip())
 
 
+# How many times slower than a fast machine this guest runs (measured by
+# selftests/run.sh, see wait_lib.sh): every deadline below scales by it.
+TIME_SCALE = int(os.environ.get("PHYR_TIME_SCALE", "1"))
+
+
 def wait_for(cond, secs=20):
-    end = time.monotonic() + secs
+    """Poll @cond every 0.1 s for @secs (scaled) at most; its last value."""
+    end = time.monotonic() + secs * TIME_SCALE
     while time.monotonic() < end:
         if cond():
             return True
@@ -143,11 +149,9 @@ def wait_for(cond, secs=20):
 
 
 def netdev_of(nsim_id):
-    for _ in range(100):
-        d = f"{NSIM}/devices/netdevsim{nsim_id}/net"
-        if os.path.isdir(d) and os.listdir(d):
-            return os.listdir(d)[0]
-        time.sleep(0.1)
+    d = f"{NSIM}/devices/netdevsim{nsim_id}/net"
+    if wait_for(lambda: os.path.isdir(d) and os.listdir(d), 10):
+        return os.listdir(d)[0]
     raise RuntimeError(f"netdevsim{nsim_id} has no netdev")
 
 
@@ -347,12 +351,7 @@ def tx_send_and_revoke(ifname, dmabuf_id, txbuf, pattern):
         s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
         s.setsockopt(socket.SOL_SOCKET, SO_BINDTODEVICE, ifname.encode())
         s.setsockopt(socket.SOL_SOCKET, SO_ZEROCOPY, 1)
-        for _ in range(100):
-            try:
-                s.connect((ADDR_TX, port))
-                break
-            except ConnectionRefusedError:
-                time.sleep(0.1)
+        wait_for(lambda: s.connect_ex((ADDR_TX, port)) == 0, 10)
         first = devmem_sendmsg(s, dmabuf_id, 0, len(pattern))
         if first < 0:
             diag[0] = f"sendmsg: {errno.errorcode.get(-first, first)}"

@@ -1,18 +1,17 @@
 # SPDX-License-Identifier: GPL-2.0
 # Helpers of the netdevsim suites (netdevsim.sh, nsim_steer.sh,
 # zcrx_nsim.sh, nsim_rx_bench.sh). Sourced, not run.
+. "$(dirname "${BASH_SOURCE[0]}")/wait_lib.sh"
 
 NSIM=/sys/bus/netdevsim
 
 # nsim_netdev_of ID: print the netdev of netdevsim device ID once it shows
-# up (5 s at most); nothing if it never does
+# up (5 s at most, scaled); nothing if it never does
 nsim_netdev_of() {
-	local i
-	for i in $(seq 50); do
-		ls "$NSIM/devices/netdevsim$1/net/" 2>/dev/null | head -n 1 | grep . && return
-		udevadm settle 2>/dev/null || sleep 0.1
-	done
+	wait_until 5 _nsim_has_netdev "$1" &&
+		ls "$NSIM/devices/netdevsim$1/net/" | head -n 1
 }
+_nsim_has_netdev() { ls "$NSIM/devices/netdevsim$1/net/" 2>/dev/null | grep -q .; }
 
 # nsim_link NS_A DEV_A NS_B DEV_B: make two netdevsim ports peers; an
 # empty NS is the current namespace
@@ -45,17 +44,9 @@ _nsim_in_ns() {
 	fi
 }
 
-# nsim_wait_listen PORT PID: wait (10 s at most) until a TCP socket listens
-# on PORT in the current namespace, or PID exits
-nsim_wait_listen() {
-	local i
-	for i in $(seq 100); do
-		ss -Hltn "sport = :$1" | grep -q . && return 0
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
+# nsim_wait_listen PORT PID: wait (10 s at most, scaled) until a TCP
+# socket listens on PORT in the current namespace; fail if PID exits first
+nsim_wait_listen() { wait_listen "$1" "$2" 10; }
 
 # nsim_unlink NS DEV: unlink a netdevsim port from its peer
 nsim_unlink() {

@@ -89,22 +89,24 @@ def rx_queue_napi(ifindex):
     return napi
 
 ns_a, ns_b, ifindex, addr, port = sys.argv[1:6]
+# socket deadlines scale with the machine (PHYR_TIME_SCALE, wait_lib.sh)
+secs = 3 * int(os.environ.get("PHYR_TIME_SCALE", "1"))
 setns(ns_b)
 napi = rx_queue_napi(int(ifindex))
 srv = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
 srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 srv.bind(("::", int(port)))
 srv.listen(1)
-srv.settimeout(3)
+srv.settimeout(secs)
 setns(ns_a)
 try:
-    cli = socket.create_connection((addr, int(port)), timeout=3)
+    cli = socket.create_connection((addr, int(port)), timeout=secs)
     cli.sendall(b"x" * 4096)
     conn, _ = srv.accept()
 except OSError:
     print("noconn")
     sys.exit(0)
-conn.settimeout(3)
+conn.settimeout(secs)
 got = 0
 while got < 4096:
     chunk = conn.recv(4096)

@@ -33,7 +33,7 @@ bw() {
 	ip netns exec rdma-b "$pt_dir/$tool" -d rxe1 -R -F -s "$size" -n "$iters" \
 		$extra >/tmp/bw-server.log 2>&1 &
 	local srv=$!
-	sleep 1
+	wait_cm_listen "$tool" $srv
 	out=$(timeout 300 ip netns exec rdma-a "$pt_dir/$tool" -d rxe0 -R -F \
 		-s "$size" -n "$iters" $extra $B 2>&1)
 	wait $srv

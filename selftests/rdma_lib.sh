@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Shared by the RDMA guest suites (sourced): veth pairs, rxe/siw links,
 # port state, RoCEv2 GIDs, and the in-place rdma-core build.
+. "$(dirname "${BASH_SOURCE[0]}")/wait_lib.sh"
 
 # veth0 (addr $1) <-> veth1 (addr $2), both up
 veth_pair() {
@@ -31,17 +32,22 @@ port_active() {
 	ibv_devinfo -d "$1" 2>/dev/null | grep -q "state:[[:space:]]*PORT_ACTIVE"
 }
 
-# Wait up to 10 s for every named device's port to come up.
-wait_ports() {
-	local i d all
-	for i in $(seq 50); do
-		all=1
-		for d in "$@"; do port_active "$d" || all=0; done
-		[ $all = 1 ] && return 0
-		sleep 0.2
-	done
-	return 1
+# Wait (10 s at most, scaled) for every named device's port to come up.
+wait_ports() { wait_until 10 _ports_active "$@"; }
+_ports_active() {
+	local d
+	for d in "$@"; do port_active "$d" || return 1; done
 }
+
+# cm_listening COMM: a process named COMM has an RDMA CM id listening
+cm_listening() { rdma resource show cm_id 2>/dev/null | grep -q "state LISTEN .*comm $1"; }
+
+# wait_cm_listen COMM PID: wait (10 s at most, scaled) until COMM listens
+# for RDMA CM connections; fail if PID exits first
+wait_cm_listen() {
+	wait_until 10 _cm_listen_or_gone "$1" "$2" && cm_listening "$1"
+}
+_cm_listen_or_gone() { cm_listening "$1" || ! kill -0 "$2" 2>/dev/null; }
 
 # Remove the named rdma links and the veth pair (and its namespaces).
 rdma_cleanup() {

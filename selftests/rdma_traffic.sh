@@ -33,7 +33,7 @@ rping_test() {
 	local dev=$1 addr=$2 size=$3 count=$4 out
 	rping -s -a "$addr" -C "$count" -S "$size" -V >/tmp/rping-s.log 2>&1 &
 	local srv=$!
-	sleep 1
+	wait_cm_listen rping $srv
 	out=$(timeout 120 rping -c -a "$addr" -C "$count" -S "$size" -V 2>&1)
 	local rc=$?
 	wait $srv
@@ -56,7 +56,7 @@ g=$(gid_index rxe0 $A)
 for size in 4096 65536; do
 	ibv_rc_pingpong -d rxe0 -g "${g:-1}" -s $size -n 20 -c >/tmp/pp-s.log 2>&1 &
 	srv=$!
-	sleep 1
+	wait_listen 18515 $srv
 	out=$(timeout 120 ibv_rc_pingpong -d rxe0 -g "${g:-1}" -s $size -n 20 -c 127.0.0.1 2>&1)
 	rc=$?
 	wait $srv

@@ -1,36 +1,59 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Guest side of 'make check': run the suites listed in selftests/suites
-# (or only those named on the command line), saving each suite's TAP output
-# and exit status in build/results/ for the host to parse.
-# usage: run.sh [--boot iommu] [SUITE...]: the plain boot runs the suites
-# without a prefix, '--boot iommu' those marked "iommu:".
+# Guest side of 'make check': run the suites named on the command line, in
+# the order of selftests/suites, each under its own budget (the suite's
+# timeout), saving in build/results/ for the host:
+#   <name>.tap    its TAP/KTAP output
+#   <name>.rc     its exit status (124/137: killed at its budget)
+#   <name>.time   "<seconds> <guest CPU busy %>" (busy: of both vCPUs)
+#   <name>.lines  every output line with the seconds since the suite began
+#                 (per-case times; stdout is line buffered for this)
+# usage: run.sh SUITE...
 set -u
-boot=main
-if [ "${1:-}" = --boot ]; then
-	boot=$2
-	shift 2
-fi
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=$top/build/selftests
 res=$top/build/results
 mkdir -p "$res"
 
+# busy and idle jiffies of all CPUs
+cpu_ticks() { awk '/^cpu / { print $2+$3+$4+$7+$8+$9, $5+$6 }' /proc/stat; }
+
+# How many times slower than a fast machine this guest runs, where a fork
+# and exec of /bin/true takes about 1 ms: the suites scale the deadlines of
+# their waits by it (wait_lib.sh).
+t=${EPOCHREALTIME/./}
+for _ in {1..20}; do /bin/true; done
+us=$(( (${EPOCHREALTIME/./} - t) / 20 ))
+scale=$(( (us + 999) / 1000 ))
+[ $scale -ge 1 ] || scale=1
+[ $scale -le 20 ] || scale=20
+export PHYR_TIME_SCALE=$scale
+echo "run.sh: PHYR_TIME_SCALE=$scale (fork and exec of /bin/true: $us us)"
+
 want=" $* "
-while read -r name tmo cmd; do
+while read -r name _boot _measured budget cmd; do
 	case $name in ''|'#'*) continue ;; esac
+	[[ $want == *" $name "* ]] || continue
 	case $cmd in
-	host:*) continue ;;	# run by the host
-	iommu:*) [ "$boot" = iommu ] || continue; cmd=${cmd#iommu:} ;;
-	*) [ "$boot" = main ] || continue ;;
+	host:*|kunit:*) continue ;;
 	esac
-	[ $# -eq 0 ] || [[ $want == *" $name "* ]] || continue
 	echo "PHYR-SUITE-BEGIN: $name"
-	start=$(date +%s)
-	(cd "$bin" && timeout -k 10 "$tmo" $cmd) </dev/null >"$res/$name.tap" 2>&1
-	rc=$?
+	read -r b0 i0 < <(cpu_ticks)
+	t0=${EPOCHREALTIME/./}
+	(cd "$bin" && PYTHONUNBUFFERED=1 timeout -k 10 "$budget" stdbuf -oL -eL $cmd) \
+		</dev/null 2>&1 | tee "$res/$name.tap" |
+		while IFS= read -r line; do
+			ds=$(( (${EPOCHREALTIME/./} - t0) / 100000 ))
+			printf '%d.%d %s\n' $((ds / 10)) $((ds % 10)) "$line"
+		done >"$res/$name.lines"
+	rc=${PIPESTATUS[0]}
+	ds=$(( (${EPOCHREALTIME/./} - t0) / 100000 ))
+	secs=$((ds / 10)).$((ds % 10))
+	read -r b1 i1 < <(cpu_ticks)
+	busy=$(( (b1 - b0) * 100 / (b1 - b0 + i1 - i0 + 1) ))
 	echo "$rc" >"$res/$name.rc"
+	echo "$secs $busy" >"$res/$name.time"
 	sed "s/^/[$name] /" "$res/$name.tap"
-	echo "PHYR-SUITE-END: $name rc=$rc ($(( $(date +%s) - start ))s)"
+	echo "PHYR-SUITE-END: $name rc=$rc (${secs}s, CPU ${busy}%)"
 done <"$top/selftests/suites"
 exit 0

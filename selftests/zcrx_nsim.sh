@@ -142,15 +142,11 @@ log=$(mktemp)
 srv=$!
 nsim_wait_listen $PORT $srv
 ip netns exec $NS ./zcrx_nsim -c $ADDR_RX -p $PORT -n 16M >/dev/null 2>&1
+# the provider goes while the server still runs, or the server ends first
+revoked_or_done() { ! kill -0 $srv 2>/dev/null || ! has_zcrx; }
 gone=0
-for i in $(seq 40); do
-	kill -0 $srv 2>/dev/null || break
-	if ! has_zcrx; then
-		gone=1
-		break
-	fi
-	sleep 0.1
-done
+wait_until 4 revoked_or_done
+kill -0 $srv 2>/dev/null && ! has_zcrx && gone=1
 wait $srv
 rc=$?
 srv=

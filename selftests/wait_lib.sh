@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: GPL-2.0
+# Deadlines for the guest suites (sourced, not run). selftests/run.sh
+# measures at boot how many times slower than a fast machine this guest
+# is (PHYR_TIME_SCALE, 1 on real hardware, about 10 under TCG with the
+# debug kernel) and every wait for a listener, port, link or device polls
+# its condition for a deadline scaled by it: a fast condition ends the
+# wait at once, a slow machine gets a longer deadline, never a sleep.
+
+# wait_until SECS CMD...: run CMD every 0.1 s until it succeeds; fail once
+# SECS x PHYR_TIME_SCALE seconds have passed without it succeeding
+wait_until() {
+	local end=$(( SECONDS + $1 * ${PHYR_TIME_SCALE:-1} ))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+
+# tcp_listening PORT: a TCP socket listens on PORT in this namespace
+tcp_listening() { ss -Hltn "sport = :$1" | grep -q .; }
+
+# wait_listen PORT PID [SECS]: wait until a TCP socket listens on PORT (in
+# this namespace); fail at once if PID exits first
+wait_listen() {
+	wait_until "${3:-10}" _listen_or_gone "$1" "$2" && tcp_listening "$1"
+}
+_listen_or_gone() { tcp_listening "$1" || ! kill -0 "$2" 2>/dev/null; }
