@@ -40,6 +40,7 @@ if [ -x /usr/lib/systemd/systemd-udevd ]; then
 	udevadm trigger --action=add >/dev/null 2>&1
 	udevadm settle --timeout=30 2>/dev/null
 fi
+echo "guest-init: ready at $(cut -d' ' -f1 /proc/uptime) s of uptime"
 
 cmd=$(arg phyr.cmd)
 cd /phyr
@@ -54,7 +55,7 @@ fi
 # kmemleak: scan twice after the objects have aged, print what it found
 # (the host treats any report as a failure).
 if [ "$(arg phyr.kmemleak)" = 1 ] && [ -w /sys/kernel/debug/kmemleak ]; then
-	echo "guest-init: kmemleak scan"
+	echo "guest-init: kmemleak scan at $(cut -d' ' -f1 /proc/uptime) s of uptime"
 	sleep 6
 	if echo scan >/sys/kernel/debug/kmemleak &&
 	   echo scan >/sys/kernel/debug/kmemleak; then
@@ -63,4 +64,5 @@ if [ "$(arg phyr.kmemleak)" = 1 ] && [ -w /sys/kernel/debug/kmemleak ]; then
 		echo "kmemleak: unavailable, leaks were not checked"
 	fi
 fi
+echo "guest-init: done at $(cut -d' ' -f1 /proc/uptime) s of uptime"
 finish "$rc"

@@ -27,7 +27,7 @@ expect_fail() {
 }
 
 ktap_print_header
-ktap_set_plan 5
+ktap_set_plan 7
 
 # 1. A broken patch stops the series and is named.
 mkdir -p "$tmp/patches"
@@ -65,4 +65,33 @@ expect_fail "missing mmdebstrap names its package" "install the Debian package '
 expect_fail "guest that never reaches the command" "never finished the command|timed out" \
 	env VM_SPLAT_CHECK=0 "$TOP/scripts/vm.sh" --quiet --timeout 120 \
 	--log "$tmp/guest.log" --append "init=/nonexistent" -- true
+
+# 5, 6. A suite that overruns its budget is killed and fails alone, by
+#    name; the suites after it still run and report (the guest runner and
+#    the summary, run here on the host with a suites file of their own).
+mkdir -p "$tmp/st/bin" "$tmp/st/res"
+printf '#!/bin/sh\necho 1..1\necho ok 1 fine\n' >"$tmp/st/bin/fast.sh"
+printf '#!/bin/sh\necho 1..2\necho ok 1 started\nsleep 60\necho ok 2 late\n' >"$tmp/st/bin/slow.sh"
+chmod +x "$tmp/st/bin/"*.sh
+printf '%s\n' "first x 1 30 ./fast.sh" "hang x 1 2 ./slow.sh" "after x 1 30 ./fast.sh" \
+	>"$tmp/st/suites"
+echo 0 >"$tmp/st/res/boot-x.rc"
+PHYR_SUITES="$tmp/st/suites" PHYR_SUITE_BIN="$tmp/st/bin" PHYR_RESULTS="$tmp/st/res" \
+	timeout 60 bash "$TOP/selftests/run.sh" first hang after >"$tmp/st/run.log" 2>&1
+python3 "$TOP/scripts/results.py" --results "$tmp/st/res" --suites "$tmp/st/suites" \
+	--boots x >"$out" 2>&1
+if grep -q "hang: overran its budget of 2 s, killed after 1 results" "$out" &&
+   grep -qE "^  FAIL hang: 1 passed, 1 failed" "$out"; then
+	ktap_test_pass "a suite over its budget is killed and fails by name"
+else
+	sed 's/^/# /' "$tmp/st/run.log" "$out"
+	ktap_test_fail "a suite over its budget is killed and fails by name"
+fi
+if grep -qE "^  ok   after: 1 passed, 0 failed" "$out" &&
+   grep -qE "^[0-9]+ passed, 1 failed, 0 skipped$" "$out"; then
+	ktap_test_pass "the suites after it still run and report"
+else
+	sed 's/^/# /' "$out"
+	ktap_test_fail "the suites after it still run and report"
+fi
 ktap_finished

@@ -9,10 +9,13 @@
 #   <name>.lines  every output line with the seconds since the suite began
 #                 (per-case times; stdout is line buffered for this)
 # usage: run.sh SUITE...
+# PHYR_SUITES, PHYR_SUITE_BIN and PHYR_RESULTS name another suites file,
+# program directory and results directory (scripts/test-workbench.sh).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-bin=$top/build/selftests
-res=$top/build/results
+bin=${PHYR_SUITE_BIN:-$top/build/selftests}
+res=${PHYR_RESULTS:-$top/build/results}
+suites=${PHYR_SUITES:-$top/selftests/suites}
 mkdir -p "$res"
 
 # busy and idle jiffies of all CPUs
@@ -55,5 +58,5 @@ while read -r name _boot _measured budget cmd; do
 	echo "$secs $busy" >"$res/$name.time"
 	sed "s/^/[$name] /" "$res/$name.tap"
 	echo "PHYR-SUITE-END: $name rc=$rc (${secs}s, CPU ${busy}%)"
-done <"$top/selftests/suites"
+done <"$suites"
 exit 0

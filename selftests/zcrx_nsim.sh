@@ -142,11 +142,17 @@ log=$(mktemp)
 srv=$!
 nsim_wait_listen $PORT $srv
 ip netns exec $NS ./zcrx_nsim -c $ADDR_RX -p $PORT -n 16M >/dev/null 2>&1
-# the provider goes while the server still runs, or the server ends first
-revoked_or_done() { ! kill -0 $srv 2>/dev/null || ! has_zcrx; }
+# Done when the provider has gone from the queue while the server (and its
+# ifq) still lives (gone=1), or when the server has ended first.
 gone=0
-wait_until 4 revoked_or_done
-kill -0 $srv 2>/dev/null && ! has_zcrx && gone=1
+provider_dropped() {
+	kill -0 $srv 2>/dev/null || return 0
+	has_zcrx && return 1
+	# alive before and after the look-up: alive when it was made
+	kill -0 $srv 2>/dev/null && gone=1
+	return 0
+}
+wait_until 4 provider_dropped
 wait $srv
 rc=$?
 srv=
