@@ -32,6 +32,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <net/if.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -232,11 +233,19 @@ static int run_server(void)
 	}
 	close(fd);
 	if (revoked) {
+		struct timespec most = { .tv_sec = 60 };
+		sigset_t usr1;
+
 		/* Let the test see the queue without its provider while the
-		 * ifq still exists: closing it is the kernel's job.
+		 * ifq still exists (closing it is the kernel's job), until the
+		 * test says it has looked.
 		 */
-		printf("zcrx_nsim: holding the ifq for 5 s\n");
-		sleep(5);
+		printf("zcrx_nsim: holding the ifq until SIGUSR1 (60 s at most)\n");
+		fflush(stdout);
+		sigemptyset(&usr1);
+		sigaddset(&usr1, SIGUSR1);
+		if (sigtimedwait(&usr1, NULL, &most) < 0)
+			printf("zcrx_nsim: no SIGUSR1 within 60 s\n");
 	}
 
 	if (q.stats) {
@@ -287,9 +296,16 @@ static void usage(const char *prog)
 int main(int argc, char **argv)
 {
 	long page_size = sysconf(_SC_PAGESIZE);
+	sigset_t usr1;
 	int c;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* SIGUSR1 ends the hold of the ifq after a revocation: blocked from
+	 * the start, so that one sent early stays pending
+	 */
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr1, NULL);
 	while ((c = getopt(argc, argv, "c:i:q:a:p:n:s:dzA:t:S:R:h")) != -1) {
 		switch (c) {
 		case 'c':

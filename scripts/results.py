@@ -166,7 +166,9 @@ def main():
         if not os.path.exists(rcf):
             brc = read(os.path.join(a.results, f"boot-{boot}.rc"), "?")
             suite_line(name, 0, 1, 0, " (did not run)")
-            details.append(f"{name}: did not run (boot '{boot}' exit status {brc})")
+            details.append(f"{name}: did not run (boot '{boot}' exit status "
+                           f"{brc}: see build/logs/vm-{boot}.log; 124 is the "
+                           "boot's timeout)")
             times.append((boot, name, None, None, measured, budget))
             continue
         rc = int(open(rcf).read().strip() or 1)

@@ -19,6 +19,7 @@ t_start=$(date +%s)
 stage=setup
 closing() {
 	local rc=$?
+	[ -z "${side_pid:-}" ] || kill "$side_pid" 2>/dev/null || true
 	if ! grep -qE '^[0-9]+ passed, [0-9]+ failed' "$summary" 2>/dev/null; then
 		echo "make check: failed during $stage" | tee "$summary"
 		echo "0 passed, 1 failed, 0 skipped" | tee -a "$summary"
@@ -50,7 +51,7 @@ side() {
 }
 side >"$side_log" 2>&1 &
 side_pid=$!
-trap 'kill $side_pid 2>/dev/null' INT TERM
+trap 'exit 130' INT TERM
 
 stage="apply series"
 timed "apply series" "$TOP/scripts/apply-series.sh"
@@ -58,23 +59,31 @@ stage="kernel build"
 kernel=$(timed "kernel build" "$TOP/scripts/build-kernel.sh" debug)
 stage="rootfs / rdma-core build"
 wait $side_pid || { tail -n 40 "$side_log" >&2; die "rootfs or rdma-core build failed (see $side_log)"; }
+side_pid=
 stage="selftests build"
 timed "selftests build" "$TOP/scripts/build-selftests.sh" debug
 
 want=" $* "
 nsel=$#
 
+# Probe the accelerator once (a KVM probe boot, cached), not in every boot
+# (the host suites boot a guest too).
+VM_ACCEL=$("$TOP/scripts/vm.sh" --kernel "$kernel" --print-accel)
+export VM_ACCEL
+
 # Host suites run alongside the guest boots (they mostly wait for a guest
 # that never reaches its command, or for git).
 host_suites() {
-	local name boot budget cmd s
+	local name boot budget cmd s rc
 	while read -r name boot _ budget cmd; do
 		case $name in ''|'#'*) continue ;; esac
 		[ "$boot" = host ] || continue
 		[ $nsel -eq 0 ] || [[ $want == *" $name "* ]] || continue
 		s=$(date +%s)
-		(cd "$TOP" && timeout -k 10 "$budget" ${cmd#host:}) </dev/null >"$res/$name.tap" 2>&1
-		echo $? >"$res/$name.rc"
+		rc=0
+		(cd "$TOP" && timeout -k 10 "$budget" ${cmd#host:}) </dev/null \
+			>"$res/$name.tap" 2>&1 || rc=$?
+		echo $rc >"$res/$name.rc"
 		echo "$(( $(date +%s) - s )) -" >"$res/$name.time"
 		echo "  -> [host] suite $name rc=$(cat "$res/$name.rc")" >&2
 	done <"$TOP/selftests/suites"
@@ -108,7 +117,8 @@ stage="guest boots"
 t_boots=$(date +%s)
 pids=()
 tailers=()
-trap 'kill $host_pid ${pids[*]} ${tailers[*]} 2>/dev/null' INT TERM
+# On INT/TERM every boot stops its vm.sh, which stops QEMU.
+trap 'kill $host_pid ${pids[*]} ${tailers[*]} 2>/dev/null; exit 130' INT TERM
 running=0
 for b in "${boots[@]}"; do
 	tmo=$(( (bsum[$b] * 13 + 9) / 10 ))
@@ -131,7 +141,10 @@ for b in "${boots[@]}"; do
 		mem=${VM_MEM:-6G}
 		[ "$b" = iommu ] && mem=${VM_MEM:-3G}
 		VM_MEM=$mem VM_SPLAT_CHECK=0 "$TOP/scripts/vm.sh" "${opts[@]}" \
-			-- selftests/run.sh ${bsuites[$b]} >"$LOGS/vm-$b.log" 2>&1 || rc=$?
+			-- selftests/run.sh ${bsuites[$b]} >"$LOGS/vm-$b.log" 2>&1 &
+		vm=$!
+		trap 'kill $vm 2>/dev/null; exit 130' TERM
+		wait $vm || rc=$?
 		echo "$rc" >"$res/boot-$b.rc"
 		echo "$(( $(date +%s) - s ))" >"$res/boot-$b.time"
 	) &

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Host-side checks of the workbench's failure paths (KTAP on stdout):
 # a patch that does not apply is named, a checksum mismatch stops with
-# the reason, a missing host tool names its Debian package, and a guest
-# that never reaches its command fails with the tail of its log.
+# the reason, a missing host tool names its Debian package, a guest that
+# never reaches its command fails with the tail of its log, and a suite
+# that overruns its budget fails alone, by name.
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$TOP/build/linux/tools/testing/selftests/kselftest/ktap_helpers.sh"
@@ -66,7 +67,7 @@ expect_fail "guest that never reaches the command" "never finished the command|t
 	env VM_SPLAT_CHECK=0 "$TOP/scripts/vm.sh" --quiet --timeout 120 \
 	--log "$tmp/guest.log" --append "init=/nonexistent" -- true
 
-# 5, 6. A suite that overruns its budget is killed and fails alone, by
+# 6, 7. A suite that overruns its budget is killed and fails alone, by
 #    name; the suites after it still run and report (the guest runner and
 #    the summary, run here on the host with a suites file of their own).
 mkdir -p "$tmp/st/bin" "$tmp/st/res"

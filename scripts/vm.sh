@@ -7,8 +7,10 @@
 #
 # usage: vm.sh [--kernel BZIMAGE] [--timeout SECS] [--log FILE] [--quiet]
 #              [--append ARGS] [--kmemleak] [--iommu] -- COMMAND...
+#        vm.sh [--kernel BZIMAGE] --print-accel
 # --iommu adds a virtual Intel IOMMU in front of the PCI devices, in DMA
-# (translated, strict) mode.
+# (translated, strict) mode. --print-accel prints the accelerator the
+# boots use (kvm or tcg, probed once per cache) and exits.
 . "$(dirname "$0")/lib.sh"
 
 kernel=$BUILD/obj-debug/arch/x86/boot/bzImage
@@ -18,6 +20,7 @@ quiet=0
 append=""
 iommu=0
 kmemleak=0
+print_accel=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=$2; shift 2 ;;
@@ -27,11 +30,12 @@ while [ $# -gt 0 ]; do
 	--append) append="$append $2"; shift 2 ;;
 	--kmemleak) kmemleak=1; shift ;;
 	--iommu) iommu=1; shift ;;
+	--print-accel) print_accel=1; shift ;;
 	--) shift; break ;;
 	*) break ;;
 	esac
 done
-[ $# -gt 0 ] || die "usage: vm.sh [options] -- COMMAND..."
+[ $# -gt 0 ] || [ $print_accel = 1 ] || die "usage: vm.sh [options] -- COMMAND..."
 need_tool qemu-system-x86_64 qemu-system-x86
 need_tool timeout coreutils
 [ -f "$kernel" ] || die "no kernel at $kernel: run 'make kernel'"
@@ -68,6 +72,10 @@ accel_probe() {
 }
 accel=${VM_ACCEL:-auto}
 [ "$accel" = auto ] && accel=$(accel_probe)
+if [ $print_accel = 1 ]; then
+	echo "$accel"
+	exit 0
+fi
 case $accel in
 kvm) accel_opt=(-accel kvm -cpu host) ;;
 # la57=off: with 5-level paging, an interrupt taken while identify_cpu()

@@ -135,12 +135,16 @@ def expect(desc, want, fn):
 
 # How many times slower than a fast machine this guest runs (measured by
 # selftests/run.sh, see wait_lib.sh): every deadline below scales by it.
+# A wait never takes more than a quarter of the suite's budget
+# (PHYR_BUDGET), so that one that fails ends in this suite's own failure.
 TIME_SCALE = int(os.environ.get("PHYR_TIME_SCALE", "1"))
+WAIT_CAP = int(os.environ.get("PHYR_BUDGET", "0")) / 4 or float("inf")
 
 
 def wait_for(cond, secs=20):
-    """Poll @cond every 0.1 s for @secs (scaled) at most; its last value."""
-    end = time.monotonic() + secs * TIME_SCALE
+    """Poll @cond every 0.1 s for @secs (scaled, capped) at most; its last
+    value."""
+    end = time.monotonic() + min(secs * TIME_SCALE, WAIT_CAP)
     while time.monotonic() < end:
         if cond():
             return True

@@ -19,10 +19,10 @@ if [ ! -d /sys/bus/netdevsim ] && ! modprobe netdevsim; then
 	exit 4
 fi
 unset NETIF REMOTE_TYPE REMOTE_ARGS LOCAL_V4 LOCAL_V6 REMOTE_V4 REMOTE_V6
-# On a slow machine (a debug kernel under TCG: selftests/run.sh measures
-# PHYR_TIME_SCALE) let the tests relax their deadlines, as NIPA does for its
-# debug-kernel runners.
-if [ "${PHYR_TIME_SCALE:-1}" -ge 3 ]; then
+# On a debug kernel (lockdep's /proc/lockdep) or a slow machine
+# (selftests/run.sh measures PHYR_TIME_SCALE) let the tests relax their
+# deadlines, as NIPA does for its debug-kernel runners.
+if [ -e /proc/lockdep ] || [ "${PHYR_TIME_SCALE:-1}" -ge 3 ]; then
 	export KSFT_MACHINE_SLOW=yes
 fi
 exec python3 "$hw/$1"

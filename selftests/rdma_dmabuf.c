@@ -216,7 +216,8 @@ static void disconnect_qps(void)
 	 * request answers it when the CM's timeout fires, seconds later.
 	 */
 	rdma_disconnect(req.id);
-	rdma_disconnect(rsp.id);
+	if (rsp.id)
+		rdma_disconnect(rsp.id);
 	/* a DISCONNECTED for each end; whatever else comes is acked too */
 	while (n < 2 && poll(&pfd, 1, 5000) == 1 &&
 	       !rdma_get_cm_event(channel, &ev)) {
@@ -224,9 +225,11 @@ static void disconnect_qps(void)
 		rdma_ack_cm_event(ev);
 	}
 	rdma_destroy_qp(req.id);
-	rdma_destroy_qp(rsp.id);
 	rdma_destroy_id(req.id);
-	rdma_destroy_id(rsp.id);
+	if (rsp.id) {
+		rdma_destroy_qp(rsp.id);
+		rdma_destroy_id(rsp.id);
+	}
 	req.id = rsp.id = NULL;
 	drain_cq(req.cq);
 	drain_cq(rsp.cq);

@@ -1,15 +1,25 @@
 # SPDX-License-Identifier: GPL-2.0
 # Deadlines for the guest suites (sourced, not run). selftests/run.sh
 # measures at boot how many times slower than a fast machine this guest
-# is (PHYR_TIME_SCALE, 1 on real hardware, about 10 under TCG with the
-# debug kernel) and every wait for a listener, port, link or device polls
+# is (PHYR_TIME_SCALE, 1 on real hardware, 10 under TCG with the debug
+# kernel) and every wait for a listener, port, link or device polls
 # its condition for a deadline scaled by it: a fast condition ends the
 # wait at once, a slow machine gets a longer deadline, never a sleep.
 
+# deadline SECS: SECS x PHYR_TIME_SCALE, but at most a quarter of the
+# suite's budget (PHYR_BUDGET, set by run.sh): a wait that fails ends with
+# the suite's own failure, not with the suite killed at its budget
+deadline() {
+	local d=$(( $1 * ${PHYR_TIME_SCALE:-1} ))
+	local cap=$(( ${PHYR_BUDGET:-0} / 4 ))
+	[ "$cap" -le 0 ] || [ "$d" -le "$cap" ] || d=$cap
+	echo "$d"
+}
+
 # wait_until SECS CMD...: run CMD every 0.1 s until it succeeds; fail once
-# SECS x PHYR_TIME_SCALE seconds have passed without it succeeding
+# deadline SECS has passed without it succeeding
 wait_until() {
-	local end=$(( SECONDS + $1 * ${PHYR_TIME_SCALE:-1} ))
+	local end=$(( SECONDS + $(deadline "$1") ))
 	shift
 	until "$@"; do
 		[ "$SECONDS" -lt "$end" ] || return 1

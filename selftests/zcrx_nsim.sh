@@ -142,17 +142,22 @@ log=$(mktemp)
 srv=$!
 nsim_wait_listen $PORT $srv
 ip netns exec $NS ./zcrx_nsim -c $ADDR_RX -p $PORT -n 16M >/dev/null 2>&1
-# Done when the provider has gone from the queue while the server (and its
-# ifq) still lives (gone=1), or when the server has ended first.
+# The server holds its ifq after the revocation until SIGUSR1: done when
+# the provider has gone from the queue while the server (and its ifq)
+# still lives (gone=1), or when the server has ended (crashed) first.
+alive() {
+	local st
+	read -r _ _ st _ <"/proc/$1/stat" 2>/dev/null && [ "$st" != Z ]
+}
 gone=0
 provider_dropped() {
-	kill -0 $srv 2>/dev/null || return 0
+	alive $srv || return 0
 	has_zcrx && return 1
-	# alive before and after the look-up: alive when it was made
-	kill -0 $srv 2>/dev/null && gone=1
+	alive $srv && gone=1
 	return 0
 }
 wait_until 4 provider_dropped
+kill -USR1 $srv 2>/dev/null
 wait $srv
 rc=$?
 srv=
