@@ -19,7 +19,8 @@ t_start=$(date +%s)
 stage=setup
 closing() {
 	local rc=$?
-	[ -z "${side_pid:-}" ] || kill "$side_pid" 2>/dev/null || true
+	# the side build runs in a process group of its own (set -m below)
+	[ -z "${side_pid:-}" ] || kill -- "-$side_pid" 2>/dev/null || true
 	if ! grep -qE '^[0-9]+ passed, [0-9]+ failed' "$summary" 2>/dev/null; then
 		echo "make check: failed during $stage" | tee "$summary"
 		echo "0 passed, 1 failed, 0 skipped" | tee -a "$summary"
@@ -49,9 +50,14 @@ side() {
 	timed rootfs "$TOP/scripts/rootfs.sh" >/dev/null &&
 	timed "rdma-core build" "$TOP/scripts/build-rdma-core.sh" >/dev/null
 }
+# In a process group of its own, so that a failed or interrupted run stops
+# all of it (mmdebstrap, ninja) with one kill.
+set -m
 side >"$side_log" 2>&1 &
 side_pid=$!
-trap 'exit 130' INT TERM
+set +m
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 stage="apply series"
 timed "apply series" "$TOP/scripts/apply-series.sh"
@@ -68,26 +74,44 @@ nsel=$#
 
 # Probe the accelerator once (a KVM probe boot, cached), not in every boot
 # (the host suites boot a guest too).
+stage="accelerator probe"
 VM_ACCEL=$("$TOP/scripts/vm.sh" --kernel "$kernel" --print-accel)
 export VM_ACCEL
 
 # Host suites run alongside the guest boots (they mostly wait for a guest
 # that never reaches its command, or for git).
 host_suites() {
-	local name boot budget cmd s rc
+	local name boot budget cmd s rc t
 	while read -r name boot _ budget cmd; do
 		case $name in ''|'#'*) continue ;; esac
 		[ "$boot" = host ] || continue
 		[ $nsel -eq 0 ] || [[ $want == *" $name "* ]] || continue
 		s=$(date +%s)
 		rc=0
-		(cd "$TOP" && timeout -k 10 "$budget" ${cmd#host:}) </dev/null \
-			>"$res/$name.tap" 2>&1 || rc=$?
+		# timeout runs the suite in a process group of its own and
+		# passes TERM on to it
+		(cd "$TOP" && exec timeout -k 10 "$budget" ${cmd#host:}) </dev/null \
+			>"$res/$name.tap" 2>&1 &
+		t=$!
+		trap 'kill $t 2>/dev/null; exit 143' TERM
+		wait $t || rc=$?
 		echo $rc >"$res/$name.rc"
 		echo "$(( $(date +%s) - s )) -" >"$res/$name.time"
 		echo "  -> [host] suite $name rc=$(cat "$res/$name.rc")" >&2
 	done <"$TOP/selftests/suites"
 }
+stage="guest boots"
+pids=()
+tailers=()
+host_pid=
+# On INT/TERM every boot stops its vm.sh, which stops QEMU, and the host
+# suites stop theirs.
+stop_all() {
+	kill $host_pid ${pids[*]} ${tailers[*]} 2>/dev/null
+	exit "$1"
+}
+trap 'stop_all 130' INT
+trap 'stop_all 143' TERM
 host_suites &
 host_pid=$!
 
@@ -113,12 +137,7 @@ while read -r name boot _m budget cmd; do
 	fi
 done <"$TOP/selftests/suites"
 
-stage="guest boots"
 t_boots=$(date +%s)
-pids=()
-tailers=()
-# On INT/TERM every boot stops its vm.sh, which stops QEMU.
-trap 'kill $host_pid ${pids[*]} ${tailers[*]} 2>/dev/null; exit 130' INT TERM
 running=0
 for b in "${boots[@]}"; do
 	tmo=$(( (bsum[$b] * 13 + 9) / 10 ))
@@ -136,6 +155,8 @@ for b in "${boots[@]}"; do
 		running=$((running - 1))
 	fi
 	(
+		trap 'kill $vm 2>/dev/null; exit 143' TERM
+		vm=
 		s=$(date +%s)
 		rc=0
 		mem=${VM_MEM:-6G}
@@ -143,7 +164,6 @@ for b in "${boots[@]}"; do
 		VM_MEM=$mem VM_SPLAT_CHECK=0 "$TOP/scripts/vm.sh" "${opts[@]}" \
 			-- selftests/run.sh ${bsuites[$b]} >"$LOGS/vm-$b.log" 2>&1 &
 		vm=$!
-		trap 'kill $vm 2>/dev/null; exit 130' TERM
 		wait $vm || rc=$?
 		echo "$rc" >"$res/boot-$b.rc"
 		echo "$(( $(date +%s) - s ))" >"$res/boot-$b.time"

@@ -207,10 +207,11 @@ static void disconnect_qps(void)
 {
 	struct pollfd pfd = { .fd = channel->fd, .events = POLLIN };
 	struct rdma_cm_event *ev;
-	int n = 0;
+	int n = 0, ends;
 
 	if (!req.id)
 		return;
+	ends = rsp.id ? 2 : 1;
 	/*
 	 * Both ends disconnect: an end that only waits for its peer's
 	 * request answers it when the CM's timeout fires, seconds later.
@@ -218,8 +219,8 @@ static void disconnect_qps(void)
 	rdma_disconnect(req.id);
 	if (rsp.id)
 		rdma_disconnect(rsp.id);
-	/* a DISCONNECTED for each end; whatever else comes is acked too */
-	while (n < 2 && poll(&pfd, 1, 5000) == 1 &&
+	/* a DISCONNECTED for each end there is; whatever else comes is acked */
+	while (n < ends && poll(&pfd, 1, 5000) == 1 &&
 	       !rdma_get_cm_event(channel, &ev)) {
 		n += ev->event == RDMA_CM_EVENT_DISCONNECTED;
 		rdma_ack_cm_event(ev);

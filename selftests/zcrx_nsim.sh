@@ -123,7 +123,8 @@ zcrx "user memory"
 zcrx "dma-buf" -d
 
 # Does queue $QUEUE of $rx have an io_uring provider? (netdev netlink)
-has_zcrx() {
+# Exit status 0: it has, 3: it has not, anything else: the look-up failed.
+zcrx_state() {
 	python3 - "$rx" $QUEUE <<'EOF2'
 import sys
 sys.path.insert(0, "ksft/tools/net/ynl/pyynl")
@@ -131,7 +132,7 @@ from lib import YnlFamily
 ynl = YnlFamily("ksft/Documentation/netlink/specs/netdev.yaml")
 idx = int(open(f"/sys/class/net/{sys.argv[1]}/ifindex").read())
 q = ynl.do("queue-get", {"ifindex": idx, "id": int(sys.argv[2]), "type": "rx"})
-sys.exit(0 if "io-uring" in q else 1)
+sys.exit(0 if "io-uring" in q else 3)
 EOF2
 }
 
@@ -151,8 +152,12 @@ alive() {
 }
 gone=0
 provider_dropped() {
+	local st
 	alive $srv || return 0
-	has_zcrx && return 1
+	zcrx_state
+	st=$?
+	[ $st = 3 ] || return 1		# still there, or the look-up failed
+	# alive before and after the look-up: alive when it was made
 	alive $srv && gone=1
 	return 0
 }
