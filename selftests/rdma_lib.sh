@@ -47,7 +47,7 @@ cm_listening() { rdma resource show cm_id 2>/dev/null | grep -q "state LISTEN .*
 wait_cm_listen() {
 	wait_until 10 _cm_listen_or_gone "$1" "$2" && cm_listening "$1"
 }
-_cm_listen_or_gone() { cm_listening "$1" || ! kill -0 "$2" 2>/dev/null; }
+_cm_listen_or_gone() { cm_listening "$1" || ! alive "$2"; }
 
 # Remove the named rdma links and the veth pair (and its namespaces).
 rdma_cleanup() {

@@ -27,6 +27,13 @@ wait_until() {
 	done
 }
 
+# alive PID: PID runs (an exited child that was not waited for yet is a
+# zombie, and kill -0 still succeeds on it)
+alive() {
+	local st
+	read -r _ _ st _ <"/proc/$1/stat" 2>/dev/null && [ "$st" != Z ]
+}
+
 # tcp_listening PORT: a TCP socket listens on PORT in this namespace
 tcp_listening() { ss -Hltn "sport = :$1" | grep -q .; }
 
@@ -35,4 +42,4 @@ tcp_listening() { ss -Hltn "sport = :$1" | grep -q .; }
 wait_listen() {
 	wait_until "${3:-10}" _listen_or_gone "$1" "$2" && tcp_listening "$1"
 }
-_listen_or_gone() { tcp_listening "$1" || ! kill -0 "$2" 2>/dev/null; }
+_listen_or_gone() { tcp_listening "$1" || ! alive "$2"; }

@@ -146,10 +146,6 @@ ip netns exec $NS ./zcrx_nsim -c $ADDR_RX -p $PORT -n 16M >/dev/null 2>&1
 # The server holds its ifq after the revocation until SIGUSR1: done when
 # the provider has gone from the queue while the server (and its ifq)
 # still lives (gone=1), or when the server has ended (crashed) first.
-alive() {
-	local st
-	read -r _ _ st _ <"/proc/$1/stat" 2>/dev/null && [ "$st" != Z ]
-}
 gone=0
 provider_dropped() {
 	local st
