@@ -8,7 +8,8 @@
  *   - the stream pattern, the clock, the parsing of addresses and sizes;
  *   - the TCP side: the listener, accept_one() and the client, which sends
  *     the pattern (send_stream());
- *   - an area of user memory or of a udmabuf, as the CPU reads it;
+ *   - an area of user memory, of a udmabuf, or of a buffer of the phyr
+ *     test exporter (which tests can revoke), as the CPU reads it;
  *   - an io_uring zcrx interface queue: its registration with such an
  *     area, its refill ring and its multishot IORING_OP_RECV_ZC requests.
  *
@@ -216,7 +217,7 @@ static inline uint64_t send_stream(const char *host, int port, uint64_t bytes,
 	return sent;
 }
 
-/* ---- memory: user pages or a udmabuf ---- */
+/* ---- memory: user pages, a udmabuf, or a test exporter's buffer ---- */
 
 struct area {
 	unsigned char *cpu;	/* the area as the CPU reads it */
@@ -224,20 +225,61 @@ struct area {
 	int dmabuf_fd;		/* -1 for user memory */
 };
 
-/* size bytes of anonymous memory, or of a udmabuf made from a memfd. */
-static inline void area_alloc(struct area *a, size_t size, bool dmabuf)
+enum area_mem {
+	AREA_USER,		/* anonymous memory */
+	AREA_UDMABUF,		/* a udmabuf made from a memfd */
+	AREA_TEST,		/* the phyr test exporter (CONFIG_DMABUF_PHYR_TEST) */
+};
+
+#define PHYR_TEST	"/sys/kernel/debug/dma_buf_phyr_test"
+
+/*
+ * Send @cmd to the phyr test module; its reply in @reply (@size bytes).
+ * Return: 0, or the errno of the command.
+ */
+static inline int phyr_test_cmd(const char *cmd, char *reply, size_t size)
+{
+	int fd = open(PHYR_TEST, O_RDWR), err = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		fail_errno(errno, "open %s", PHYR_TEST);
+	if (write(fd, cmd, strlen(cmd)) < 0)
+		err = errno;
+	n = err ? 0 : pread(fd, reply, size - 1, 0);
+	reply[n > 0 ? n : 0] = '\0';
+	close(fd);
+	return err;
+}
+
+/*
+ * size bytes of anonymous memory, of a udmabuf made from a memfd, or of the
+ * phyr test exporter in @test_mode ("" or "revoke-on-attach").
+ */
+static inline void area_alloc(struct area *a, size_t size, enum area_mem mem,
+			      const char *test_mode)
 {
 	struct udmabuf_create create = { 0 };
-	int memfd, devfd;
+	char cmd[64], reply[32];
+	int memfd, devfd, err;
 
 	a->size = size;
 	a->dmabuf_fd = -1;
-	if (!dmabuf) {
+	if (mem == AREA_USER) {
 		a->cpu = mmap(NULL, a->size, PROT_READ | PROT_WRITE,
 			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (a->cpu == MAP_FAILED)
 			fail_errno(errno, "mmap of a %zu-byte area", a->size);
 		return;
+	}
+	if (mem == AREA_TEST) {
+		snprintf(cmd, sizeof(cmd), "export %zu %s", a->size, test_mode);
+		err = phyr_test_cmd(cmd, reply, sizeof(reply));
+		if (err)
+			fail_errno(err, "%s", cmd);
+		if (sscanf(reply, "fd %d", &a->dmabuf_fd) != 1)
+			fail("%s: reply \"%s\"", cmd, reply);
+		goto map;
 	}
 
 	memfd = memfd_create(PROG, MFD_ALLOW_SEALING);
@@ -258,6 +300,7 @@ static inline void area_alloc(struct area *a, size_t size, bool dmabuf)
 		fail_errno(errno, "UDMABUF_CREATE of %zu bytes", a->size);
 	close(devfd);
 	close(memfd);
+map:
 	a->cpu = mmap(NULL, a->size, PROT_READ, MAP_SHARED, a->dmabuf_fd, 0);
 	if (a->cpu == MAP_FAILED)
 		fail_errno(errno, "mmap of the dma-buf");

@@ -5,7 +5,8 @@
  * Server (-i IFNAME -q QUEUE): registers a zcrx interface queue on RX queue
  * QUEUE of IFNAME with an area of user memory (anonymous mmap), or with -d
  * an area of a dma-buf (a udmabuf made from a memfd, read by the CPU through
- * its mmap), then listens on [ADDR]:PORT (IPv6), accepts one connection and
+ * its mmap), or with -E a buffer of the phyr test exporter, which -R
+ * revokes in the middle of the stream, then listens on [ADDR]:PORT (IPv6), accepts one connection and
  * receives it with a multishot IORING_OP_RECV_ZC. Each completion is a big
  * CQE whose struct io_uring_zcrx_cqe gives where in the area the kernel
  * placed the data; the bytes are checked against the stream pattern
@@ -54,7 +55,8 @@ static struct {
 	int port;
 	uint64_t bytes;
 	unsigned int seed;
-	bool dmabuf;
+	enum area_mem mem;
+	bool attach_revoked;
 	bool strict;
 	size_t area_size;
 	int timeout;
@@ -94,15 +96,22 @@ static void server_register(struct io_uring *ring, struct area *a,
 	ifindex = if_nametoindex(cfg.ifname);
 	if (!ifindex)
 		fail_errno(errno, "interface %s", cfg.ifname);
-	area_alloc(a, cfg.area_size, cfg.dmabuf);
+	area_alloc(a, cfg.area_size, cfg.mem,
+		   cfg.attach_revoked ? "revoke-on-attach" : "");
 	ret = zcrx_register(ring, ifindex, cfg.queue, a, q);
+	if (cfg.attach_revoked) {
+		/* the exporter revoked the buffer while the area attached */
+		printf("zcrx_nsim: registration of a buffer revoked while it attaches: %s\n",
+		       ret ? strerror(-ret) : "registered");
+		exit(ret == -ENODEV ? 0 : 1);
+	}
 	if (ret)
 		fail_errno(-ret, "io_uring_register_ifq(%s queue %d, %s area of %zu bytes)",
 			   cfg.ifname, cfg.queue,
-			   cfg.dmabuf ? "dma-buf" : "user memory", a->size);
+			   cfg.mem != AREA_USER ? "dma-buf" : "user memory", a->size);
 	printf("zcrx_nsim: zcrx %u on %s (ifindex %u) queue %d: %s area %zu bytes, rx_buf_len %u, %u refill entries%s\n",
 	       q->id, cfg.ifname, ifindex, cfg.queue,
-	       cfg.dmabuf ? "dma-buf" : "user-memory", a->size,
+	       cfg.mem != AREA_USER ? "dma-buf" : "user-memory", a->size,
 	       q->rx_buf_len, q->mask + 1,
 	       q->stats ? "" : " (no copy statistics: kernel without zcrx events)");
 }
@@ -147,22 +156,19 @@ static void rx_one(struct rx_state *st, const struct io_uring_cqe *cqe,
 }
 
 /*
- * Act as the dma-buf's exporter and revoke it, through the phyr test
- * importer's debugfs file (CONFIG_DMABUF_PHYR_TEST): the kernel must stop
- * writing into the area and close the queue.
+ * Revoke the area's buffer, a buffer of the phyr test exporter
+ * (CONFIG_DMABUF_PHYR_TEST): the kernel must stop writing into the area
+ * and close the queue.
  */
 static void revoke_area(const struct area *a)
 {
-	char cmd[32];
-	int fd, n;
+	char cmd[32], reply[32];
+	int err;
 
-	fd = open("/sys/kernel/debug/dma_buf_phyr_test", O_RDWR);
-	if (fd < 0)
-		fail_errno(errno, "open dma_buf_phyr_test");
-	n = snprintf(cmd, sizeof(cmd), "invalidate %d", a->dmabuf_fd);
-	if (write(fd, cmd, n) != n)
-		fail_errno(errno, "revoke the dma-buf");
-	close(fd);
+	snprintf(cmd, sizeof(cmd), "revoke %d", a->dmabuf_fd);
+	err = phyr_test_cmd(cmd, reply, sizeof(reply));
+	if (err)
+		fail_errno(err, "revoke the dma-buf");
 	printf("zcrx_nsim: revoked the dma-buf area\n");
 }
 
@@ -283,12 +289,15 @@ static int run_server(void)
 static void usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s -i IFNAME -q QUEUE [-d [-R BYTES]] [-z] [-a ADDR] [-p PORT] [-n BYTES] [-s SEED] [-A AREA] [-t SECONDS]\n"
+		"usage: %s -i IFNAME -q QUEUE [-d | -E [-R BYTES] | -W] [-z] [-a ADDR] [-p PORT] [-n BYTES] [-s SEED] [-A AREA] [-t SECONDS]\n"
 		"       %s -c HOST [-p PORT] [-n BYTES] [-s SEED] [-S CHUNK]\n"
 		"  -d  area from a dma-buf (udmabuf) instead of user memory\n"
+		"  -E  area from a dma-buf of the phyr test exporter\n"
 		"  -z  fail if any data went through the kernel's copy fallback\n"
-		"  -R BYTES  with -d: revoke the dma-buf after BYTES, expect the\n"
-		"      stream to end with an error before all of it arrived\n",
+		"  -R BYTES  with -E: revoke the dma-buf after BYTES, expect the\n"
+		"      stream to end with an error before all of it arrived\n"
+		"  -W  only register an area of a test exporter buffer that is\n"
+		"      revoked while it attaches; succeed if that fails with ENODEV\n",
 		prog, prog);
 	exit(2);
 }
@@ -306,7 +315,7 @@ int main(int argc, char **argv)
 	sigemptyset(&usr1);
 	sigaddset(&usr1, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &usr1, NULL);
-	while ((c = getopt(argc, argv, "c:i:q:a:p:n:s:dzA:t:S:R:h")) != -1) {
+	while ((c = getopt(argc, argv, "c:i:q:a:p:n:s:dEWzA:t:S:R:h")) != -1) {
 		switch (c) {
 		case 'c':
 			cfg.client = true;
@@ -331,7 +340,14 @@ int main(int argc, char **argv)
 			cfg.seed = strtoul(optarg, NULL, 0);
 			break;
 		case 'd':
-			cfg.dmabuf = true;
+			cfg.mem = AREA_UDMABUF;
+			break;
+		case 'E':
+			cfg.mem = AREA_TEST;
+			break;
+		case 'W':
+			cfg.mem = AREA_TEST;
+			cfg.attach_revoked = true;
 			break;
 		case 'z':
 			cfg.strict = true;
@@ -360,7 +376,8 @@ int main(int argc, char **argv)
 			usage(argv[0]);
 		return run_client();
 	}
-	if (!cfg.ifname || cfg.queue < 0 || (cfg.revoke_at && !cfg.dmabuf))
+	if (!cfg.ifname || cfg.queue < 0 ||
+	    (cfg.revoke_at && (cfg.mem != AREA_TEST || cfg.attach_revoked)))
 		usage(argv[0]);
 	if (!cfg.area_size || cfg.area_size % page_size)
 		fail("-A: the area size must be a multiple of %ld bytes",

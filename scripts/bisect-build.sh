@@ -1,37 +1,50 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Every patch builds on its own: build each commit of base..series (or
-# FROM..series) in a separate worktree (build/bisect, build/obj-bisect) with
-# the bench configuration re-applied at every step, so that a symbol is
-# enabled from the patch that introduces it; fail on any compiler warning.
+# FROM..series) in a separate worktree (build/bisect) with the bench
+# configuration re-applied at every step, so that a symbol is enabled from
+# the patch that introduces it; fail on any compiler warning. Each commit
+# is built in every variant of PHYR_BISECT_VARIANTS (default "bench
+# nodmabuf"), each in its own object directory (build/obj-bisect-<variant>):
+#   bench     base + phyr fragments
+#   nodmabuf  the same without dma-buf (kernel/configs/nodmabuf.config):
+#             what can be built without it still builds
 # usage: bisect-build.sh [FROM]
 . "$(dirname "$0")/lib.sh"
 
 KT=$BUILD/linux
 from=${1:-base}
-O=$BUILD/obj-bisect
-worktree_make "$O"
-frags=("$TOP/kernel/configs/base.config" "$TOP/kernel/configs/phyr.config")
+variants=${PHYR_BISECT_VARIANTS:-bench nodmabuf}
 
 fail=0
 for c in $(git -C "$KT" rev-list --reverse "$from..series"); do
 	subj=$(git -C "$KT" log -1 --format=%s "$c")
-	git -C "$WT" checkout -q --detach "$c"
-	start=$(date +%s)
-	log=$LOGS/bisect-$c.log
-	rc=0
-	{
-		"${MAKE[@]}" allnoconfig &&
-		(cd "$O" && "$WT/scripts/kconfig/merge_config.sh" -m -O "$O" .config "${frags[@]}") &&
-		"${MAKE[@]}" olddefconfig && "${MAKE[@]}" bzImage
-	} >"$log" 2>&1 || rc=$?
-	warns=$(compiler_diags "$log" | wc -l)
-	if [ $rc != 0 ] || [ "$warns" != 0 ]; then
-		echo "FAIL $c $subj (exit $rc, $warns warnings: $log)"
-		compiler_diags "$log" | head -5
-		fail=1
-	else
-		echo "ok   $c $subj ($(( $(date +%s) - start )) s)"
-	fi
+	for v in $variants; do
+		frags=("$TOP/kernel/configs/base.config" "$TOP/kernel/configs/phyr.config")
+		case $v in
+		bench) ;;
+		nodmabuf) frags+=("$TOP/kernel/configs/nodmabuf.config") ;;
+		*) die "unknown variant '$v' (bench or nodmabuf)" ;;
+		esac
+		O=$BUILD/obj-bisect-$v
+		worktree_make "$O"
+		git -C "$WT" checkout -q --detach "$c"
+		start=$(date +%s)
+		log=$LOGS/bisect-$c-$v.log
+		rc=0
+		{
+			"${MAKE[@]}" allnoconfig &&
+			(cd "$O" && "$WT/scripts/kconfig/merge_config.sh" -m -O "$O" .config "${frags[@]}") &&
+			"${MAKE[@]}" olddefconfig && "${MAKE[@]}" bzImage
+		} >"$log" 2>&1 || rc=$?
+		warns=$(compiler_diags "$log" | wc -l)
+		if [ $rc != 0 ] || [ "$warns" != 0 ]; then
+			echo "FAIL $c $subj [$v] (exit $rc, $warns warnings: $log)"
+			compiler_diags "$log" | head -5
+			fail=1
+		else
+			echo "ok   $c $subj [$v] ($(( $(date +%s) - start )) s)"
+		fi
+	done
 done
 exit $fail

@@ -10,12 +10,18 @@ upstream devmem.py covers the data paths; this covers what goes wrong:
   dma-buf, an exporter without physical ranges (vgem), bad or oversized
   rx-page-size, a dma-buf smaller than the queue's ring, a device without
   netmem TX);
+- the exporter decides: it refuses the binding (EPERM), or revokes the
+  buffer while the bind attaches, before it maps (ENODEV);
 - the exporter revokes an RX binding: the queue drops its provider and
   traffic to it is received into host memory again;
+- the exporter revokes an RX binding and its netlink socket closes right
+  after, before the revocation's work has closed the queue, many times;
 - the exporter revokes a TX binding: a send that worked before gets ENODEV;
 - the netlink socket is closed while traffic flows into the binding;
 - the device is deleted, or its namespace torn down, with bindings live.
-Leaks and splats are caught by the runner's kmemleak scan and log check.
+Revocable buffers come from the phyr test exporter (CONFIG_DMABUF_PHYR_TEST),
+the others from udmabuf. Leaks and splats are caught by the runner's
+kmemleak scan and log check.
 Output is KTAP.
 """
 
@@ -110,13 +116,28 @@ def vgem_dmabuf():
     return None
 
 
-def revoke(fd):
-    """Act as the exporter of dma-buf @fd and revoke its importers."""
+def phyr_test(cmd):
+    """Send @cmd to the phyr test module; its reply."""
     dbg = os.open(PHYR_TEST, os.O_RDWR)
     try:
-        os.write(dbg, f"invalidate {fd}".encode())
+        os.write(dbg, cmd.encode())
+        return os.pread(dbg, 256, 0).decode()
     finally:
         os.close(dbg)
+
+
+def testbuf(size, fill=None, mode=""):
+    """A dma-buf of the phyr test exporter, which revoke() can revoke."""
+    fd = int(phyr_test(f"export {size} {mode}").split()[1])
+    if fill is not None:
+        with mmap.mmap(fd, size) as m:
+            m[:] = fill
+    return fd
+
+
+def revoke(fd):
+    """Revoke test exporter buffer @fd: its importers lose it for good."""
+    phyr_test(f"revoke {fd}")
 
 
 def nl_errno(fn):
@@ -207,7 +228,7 @@ def queue(ynl, idx, qid):
 
 def main():
     print("TAP version 13")
-    print("1..25")
+    print("1..28")
     ynl = YnlFamily(SPEC)
 
     sh(f"ip netns add {NS}")
@@ -234,7 +255,7 @@ def main():
         a.update(kw)
         return ynl.do("bind-rx", a)
 
-    buf = udmabuf(4 << 20)
+    buf = testbuf(4 << 20)
     expect("bind-rx with tcp-data-split off", errno.EINVAL,
            lambda: bind_rx(buf))
     sh(f"ethtool -G {rx} tcp-data-split on")
@@ -270,6 +291,14 @@ def main():
     expect("bind-rx of 8K: fewer buffers than the ring", errno.EINVAL,
            lambda: bind_rx(small))
     os.close(small)
+    refused = testbuf(4 << 20, mode="refuse")
+    expect("bind-rx of a buffer whose exporter refuses it", errno.EPERM,
+           lambda: bind_rx(refused))
+    os.close(refused)
+    early = testbuf(4 << 20, mode="revoke-on-attach")
+    expect("bind-rx of a buffer revoked while the bind attaches",
+           errno.ENODEV, lambda: bind_rx(early))
+    os.close(early)
     ktap("dmabuf" not in queue(ynl, irx, QUEUE),
          "failed binds leave queue 3 without a provider")
 
@@ -301,10 +330,13 @@ def main():
          "queue 3 takes a new binding after the revocation")
     ynl2.sock.close()
     wait_for(lambda: "dmabuf" not in queue(ynl, irx, QUEUE))
+    ktap(revoke_then_unbind(irx, 20),
+         "revoke, then the socket closes at once, 20 times: the queue ends "
+         "without a provider (and nothing closes it twice)")
 
     # TX: a send through a phyr binding, then its revocation.
     pattern = bytes((i * 7 + 3) & 0xff for i in range(1 << 16))
-    txbuf = udmabuf(1 << 16, pattern)
+    txbuf = testbuf(1 << 16, pattern)
     t = ynl.do("bind-tx", {"ifindex": irx, "fd": txbuf})
     ktap("id" in t, f"bind-tx on netdevsim: dmabuf {t.get('id')}")
     ok, diag = tx_send_and_revoke(rx, t["id"], txbuf, pattern)
@@ -341,6 +373,25 @@ def main():
     print(f"# Totals: pass:{len(results) - fails} fail:{fails} xfail:0 "
           f"xpass:0 skip:0 error:0")
     return 1 if fails else 0
+
+
+def revoke_then_unbind(irx, rounds):
+    """Bind queue 3 through a socket of its own, revoke, close the socket
+    right away: unbind runs while the revocation's queue-closing work may
+    still be pending. The queue must end without a provider each time; a
+    second close of the queue would WARN (the console check)."""
+    ynl = YnlFamily(SPEC)
+    q = [{"id": QUEUE, "type": "rx"}]
+    for _ in range(rounds):
+        fd = testbuf(4 << 20)
+        ynl2 = YnlFamily(SPEC)
+        ynl2.do("bind-rx", {"ifindex": irx, "fd": fd, "queues": q})
+        revoke(fd)
+        ynl2.sock.close()
+        os.close(fd)
+        if not wait_for(lambda: "dmabuf" not in queue(ynl, irx, QUEUE)):
+            return False
+    return True
 
 
 def tx_send_and_revoke(ifname, dmabuf_id, txbuf, pattern):

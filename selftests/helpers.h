@@ -3,7 +3,113 @@
 #ifndef PHYR_SELFTEST_HELPERS_H
 #define PHYR_SELFTEST_HELPERS_H
 
+#include <drm/drm.h>
+#include <drm/drm_mode.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+/* The phyr test importer and exporter (CONFIG_DMABUF_PHYR_TEST). */
+#define PHYR_TEST	"/sys/kernel/debug/dma_buf_phyr_test"
+
+/*
+ * Send @cmd to the phyr test module and read its reply into @reply (@size
+ * bytes, NUL-terminated). Return: 0, or -errno of the write.
+ */
+static inline int phyr_test_cmd(const char *cmd, char *reply, size_t size)
+{
+	int fd = open(PHYR_TEST, O_RDWR), err = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, cmd, strlen(cmd)) < 0)
+		err = -errno;
+	n = err ? 0 : pread(fd, reply, size - 1, 0);
+	reply[n > 0 ? n : 0] = '\0';
+	close(fd);
+	return err;
+}
+
+/*
+ * A dma-buf of @size bytes of the phyr test exporter, which tests may
+ * revoke; @mode is "", "refuse" or "revoke-on-attach" (see
+ * drivers/dma-buf/dma-buf-phyr-test.c). Return: the fd, or -errno.
+ */
+static inline int phyr_test_export(size_t size, const char *mode)
+{
+	char cmd[64], reply[32];
+	int ret, fd;
+
+	snprintf(cmd, sizeof(cmd), "export %zu %s", size, mode);
+	ret = phyr_test_cmd(cmd, reply, sizeof(reply));
+	if (ret)
+		return ret;
+	return sscanf(reply, "fd %d", &fd) == 1 ? fd : -EIO;
+}
+
+/*
+ * Revoke test exporter buffer @fd, or read its state (@revoke false).
+ * Return: the phyr pins the exporter held, or -errno; *@revoked is set
+ * when not NULL.
+ */
+static inline int phyr_test_buf_state(int fd, int revoke, int *revoked)
+{
+	char cmd[32], reply[64];
+	int ret, pins, rev = 0;
+
+	snprintf(cmd, sizeof(cmd), "%s %d", revoke ? "revoke" : "status", fd);
+	ret = phyr_test_cmd(cmd, reply, sizeof(reply));
+	if (ret)
+		return ret;
+	if (revoke ? sscanf(reply, "pins %d", &pins) != 1 :
+		     sscanf(reply, "pins %d revoked %d", &pins, &rev) != 2)
+		return -EIO;
+	if (revoked)
+		*revoked = rev;
+	return pins;
+}
+
+/*
+ * A 16 KiB dma-buf of a vgem GEM object (DRM PRIME), an exporter that
+ * implements no map_phyr; -1 if there is no vgem device.
+ */
+static inline int vgem_dmabuf(void)
+{
+	struct drm_mode_create_dumb c = { .width = 4096, .height = 4, .bpp = 8 };
+	struct drm_prime_handle p = { .flags = DRM_CLOEXEC | DRM_RDWR, .fd = -1 };
+	char name[16], path[32];
+	struct drm_version v;
+	int i, fd = -1;
+
+	for (i = 0; i < 16 && fd < 0; i++) {
+		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		memset(&v, 0, sizeof(v));
+		memset(name, 0, sizeof(name));
+		v.name = name;
+		v.name_len = sizeof(name) - 1;
+		if (ioctl(fd, DRM_IOCTL_VERSION, &v) || strcmp(name, "vgem")) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	if (fd < 0)
+		return -1;
+	if (!ioctl(fd, DRM_IOCTL_MODE_CREATE_DUMB, &c)) {
+		p.handle = c.handle;
+		if (ioctl(fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &p))
+			p.fd = -1;
+	}
+	/* the dma-buf keeps the GEM object */
+	close(fd);
+	return p.fd;
+}
 
 /* Free 2 MiB hugetlb pages, 0 if unknown. */
 static inline unsigned long free_hugepages(void)

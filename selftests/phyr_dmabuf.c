@@ -30,7 +30,7 @@
 #include "kselftest.h"
 #include "helpers.h"
 
-#define DUMP	"/sys/kernel/debug/dma_buf_phyr_test"
+#define DUMP	PHYR_TEST
 #define HPAGE	(2UL << 20)
 #define MAX_RANGES 8192
 
@@ -527,6 +527,94 @@ static void expect_cmd_errno(const char *name, const char *cmd, int err)
 			 strerror(-ret), strerror(err));
 }
 
+/*
+ * The test exporter: its buffer's ranges are its pages and carry what the
+ * writer put in through mmap; the converter serves a classic importer of
+ * it; it refuses importers when told; its revocation fails later imports.
+ */
+static void check_test_exporter(void)
+{
+	size_t size = 16 * page_size, i;
+	int fd, ret, pins, revoked = -1;
+	unsigned char *map;
+	char cmd[32];
+
+	fd = phyr_test_export(size, "");
+	if (fd < 0)
+		ksft_exit_fail_msg("test exporter: %s\n", strerror(-fd));
+	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		ksft_exit_fail_msg("test exporter: mmap: %s\n", strerror(errno));
+	for (i = 0; i < size; i++)
+		map[i] = (unsigned char)(i * 13 + 1);
+	ret = phyr_dump(fd, &got);
+	ksft_test_result(!ret && got.length == size && got.all_ram &&
+			 same_data("test exporter", &got, map, size),
+			 "test exporter: %u ranges of RAM, the bytes written through mmap\n",
+			 got.n);
+	check_sgt_direct("sgt test exporter (core converter)", fd);
+
+	pins = phyr_test_buf_state(fd, 1, NULL);
+	ret = phyr_dump(fd, &got);
+	phyr_test_buf_state(fd, 0, &revoked);
+	ksft_test_result(pins == 0 && ret == -ENODEV && revoked == 1,
+			 "test exporter: revoked, a new import fails: %s (pins before %d)\n",
+			 strerror(-ret), pins);
+	munmap(map, size);
+	close(fd);
+
+	fd = phyr_test_export(size, "refuse");
+	ret = fd < 0 ? fd : phyr_dump(fd, &got);
+	ksft_test_result(ret == -EPERM, "test exporter refuses phyr importers: %s\n",
+			 strerror(-ret));
+	if (fd >= 0)
+		close(fd);
+
+	/* the test module revokes buffers of its own exporter only */
+	fd = new_udmabuf(16 * page_size, 0);
+	snprintf(cmd, sizeof(cmd), "revoke %d", fd);
+	expect_cmd_errno("revoke of a udmabuf", cmd, EINVAL);
+	snprintf(cmd, sizeof(cmd), "invalidate %d", fd);
+	expect_cmd_errno("invalidate (no such command)", cmd, EINVAL);
+	close(fd);
+	expect_cmd_errno("export of 1000 bytes (not whole pages)", "export 1000", EINVAL);
+	expect_cmd_errno("export in an unknown mode", "export 4096 lazy", EINVAL);
+}
+
+/*
+ * A pin of a few scattered pages followed by 64 TiB of PROT_NONE: the
+ * first batch of 512 pages sizes the list for the whole request (far
+ * beyond what kvmalloc() allows), the second batch fails. EFAULT, and no
+ * allocation warning (the console check fails the run on one).
+ */
+static void check_huge_pin(void)
+{
+	size_t len = 1UL << 46, i;
+	char *map, *scratch, cmd[64];
+
+	map = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		   -1, 0);
+	scratch = mmap(NULL, HPAGE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (map == MAP_FAILED || scratch == MAP_FAILED) {
+		ksft_test_result_skip("pin of a 64 TiB request: mmap: %s\n", strerror(errno));
+		return;
+	}
+	if (mprotect(map, HPAGE, PROT_READ | PROT_WRITE))
+		ksft_exit_fail_msg("mprotect: %s\n", strerror(errno));
+	madvise(map, HPAGE, MADV_NOHUGEPAGE);
+	madvise(scratch, HPAGE, MADV_NOHUGEPAGE);
+	/* every other freshly allocated page: no two of ours are adjacent */
+	for (i = 0; i < HPAGE; i += page_size) {
+		map[i] = 1;
+		scratch[i] = 1;
+	}
+	snprintf(cmd, sizeof(cmd), "pin %lx %zu", (unsigned long)map, len);
+	expect_cmd_errno("pin of 2 MiB of pages and 64 TiB of PROT_NONE", cmd, EFAULT);
+	munmap(scratch, HPAGE);
+	munmap(map, len);
+}
+
 /* A PCI device whose DMA the IOMMU translates, from sysfs. */
 static int iommu_device(char *name, size_t size)
 {
@@ -598,7 +686,7 @@ int main(int argc, char **argv)
 		ksft_exit_skip("%s: %s (CONFIG_DMABUF_PHYR_TEST)\n", DUMP, strerror(errno));
 	if (argc > 1 && !strcmp(argv[1], "--iommu"))
 		iommu_main();
-	ksft_set_plan(18);
+	ksft_set_plan(28);
 
 	check_udmabuf("udmabuf 4K pages", 0, 64 * page_size, 0, 64 * page_size);
 	check_udmabuf("udmabuf 4K window", 0, 64 * page_size, 5 * page_size,
@@ -636,5 +724,16 @@ int main(int argc, char **argv)
 	snprintf(cmd, sizeof(cmd), "sgt %d", fd);
 	expect_cmd_errno("sgt of not a dma-buf", cmd, EINVAL);
 	close(fd);
+	fd = vgem_dmabuf();
+	if (fd < 0) {
+		ksft_test_result_fail("sgt of a vgem buffer: no vgem device\n");
+	} else {
+		snprintf(cmd, sizeof(cmd), "sgt %d", fd);
+		expect_cmd_errno("sgt of a vgem buffer (exporter without map_phyr)",
+				 cmd, EOPNOTSUPP);
+		close(fd);
+	}
+	check_test_exporter();
+	check_huge_pin();
 	ksft_finished();
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * dma-buf memory regions on soft-RoCE (rxe) and soft-iWARP (siw):
- * ibv_reg_dmabuf_mr() of a udmabuf and of a system dma-heap buffer, RDMA
+ * ibv_reg_dmabuf_mr() of a udmabuf, of a system dma-heap buffer and of a
+ * buffer of the phyr test exporter (CONFIG_DMABUF_PHYR_TEST), RDMA
  * WRITE and READ and SEND/RECV into and out of them between two RC QPs
  * connected with rdma_cm, one on each end of a veth pair (each end may sit
  * in its own network namespace); data checked byte for byte through the
@@ -9,8 +10,9 @@
  * iova that is not page aligned, sizes from 1 byte to 1 GiB; bad input
  * with its errno (including a vgem buffer, whose exporter has no phyr);
  * atomics (rxe); rereg of the PD and access flags; a revoke by the
- * exporter while RDMA WRITEs run; a child that exits with its dma-buf MRs
- * registered.
+ * exporter while RDMA WRITEs run; the exporter seeing the import (its pin,
+ * bufinfo), refusing it, and revoking the buffer while it attaches; a
+ * child that exits with its dma-buf MRs registered.
  *
  * The requester owns an ordinary MR ("local"); the dma-buf MRs belong to
  * the responder, which RDMA WRITE and READ target and which SENDs both
@@ -20,8 +22,6 @@
  *        <responder netns>]
  */
 #include <arpa/inet.h>
-#include <drm/drm.h>
-#include <drm/drm_mode.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <infiniband/verbs.h>
@@ -41,8 +41,8 @@
 #include <unistd.h>
 
 #include "kselftest.h"
+#include "helpers.h"
 
-#define TEST_IMPORTER	"/sys/kernel/debug/dma_buf_phyr_test"
 #define LOCAL_SIZE	(4UL << 20)
 #define ACCESS_ALL	(IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | \
 			 IBV_ACCESS_REMOTE_READ)
@@ -457,41 +457,21 @@ static int new_heap(struct buf *b, size_t size, int rw)
 }
 
 /*
- * A 16 KiB dma-buf of a vgem GEM object (DRM PRIME), an exporter that
- * implements no map_phyr; -1 if there is no vgem device.
+ * A buffer of the phyr test exporter (single pages, revocable by the
+ * test), mapped read-write; @mode as for phyr_test_export().
  */
-static int vgem_dmabuf(void)
+static int new_testbuf(struct buf *b, size_t size, const char *mode)
 {
-	struct drm_mode_create_dumb c = { .width = 4096, .height = 4, .bpp = 8 };
-	struct drm_prime_handle p = { .flags = DRM_CLOEXEC | DRM_RDWR, .fd = -1 };
-	char name[16], path[32];
-	struct drm_version v;
-	int i, fd = -1;
-
-	for (i = 0; i < 16 && fd < 0; i++) {
-		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		memset(&v, 0, sizeof(v));
-		memset(name, 0, sizeof(name));
-		v.name = name;
-		v.name_len = sizeof(name) - 1;
-		if (ioctl(fd, DRM_IOCTL_VERSION, &v) || strcmp(name, "vgem")) {
-			close(fd);
-			fd = -1;
-		}
-	}
-	if (fd < 0)
+	b->name = "test exporter";
+	b->size = size;
+	b->map = MAP_FAILED;
+	b->fd = phyr_test_export(size, mode);
+	if (b->fd < 0) {
+		errno = -b->fd;
 		return -1;
-	if (!ioctl(fd, DRM_IOCTL_MODE_CREATE_DUMB, &c)) {
-		p.handle = c.handle;
-		if (ioctl(fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &p))
-			p.fd = -1;
 	}
-	/* the dma-buf keeps the GEM object */
-	close(fd);
-	return p.fd;
+	b->map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, b->fd, 0);
+	return b->map == MAP_FAILED ? -1 : 0;
 }
 
 static void free_buf(struct buf *b)
@@ -727,25 +707,23 @@ static int rsp_async_event(void)
 static void check_revoke(void)
 {
 	enum ibv_wc_status st = IBV_WC_SUCCESS;
-	int dfd, n, ok, before = 0, after = 0;
+	int n, ok, before = 0, after = 0;
+	int pins = -1;
 	struct ibv_mr *mr;
 	struct buf b;
-	char cmd[32];
 
-	if (new_udmabuf(&b, 64 * page_size)) {
-		ksft_exit_fail_msg("revoke: udmabuf: %s\n", strerror(errno));
-	}
+	if (new_testbuf(&b, 64 * page_size, ""))
+		ksft_exit_fail_msg("revoke: test exporter: %s\n", strerror(errno));
 	mr = ibv_reg_dmabuf_mr(rsp.pd, 0, b.size, 0x10000, b.fd, ACCESS_ALL);
-	dfd = open(TEST_IMPORTER, O_WRONLY);
-	if (!mr || dfd < 0 || reconnect_qps())
+	if (!mr || reconnect_qps())
 		ksft_exit_fail_msg("revoke: setup: %s\n", strerror(errno));
 	fill(local, b.size, 5);
 	for (n = 0; n < 40 && st == IBV_WC_SUCCESS; n++) {
 		if (n == 20) {
 			/* from here on the buffer is gone for the MR */
-			snprintf(cmd, sizeof(cmd), "invalidate %d", b.fd);
-			if (write(dfd, cmd, strlen(cmd)) < 0)
-				ksft_print_msg("revoke: invalidate: %s\n", strerror(errno));
+			pins = phyr_test_buf_state(b.fd, 1, NULL);
+			if (pins < 0)
+				ksft_print_msg("revoke: %s\n", strerror(-pins));
 		}
 		st = rdma(IBV_WR_RDMA_WRITE, 0, mr, 0x10000, b.size);
 		if (st == IBV_WC_SUCCESS && n < 20)
@@ -753,8 +731,8 @@ static void check_revoke(void)
 		else if (st == IBV_WC_SUCCESS)
 			after++;
 	}
-	ksft_print_msg("revoke: %d writes before, %d after, then %s\n", before,
-		       after, ibv_wc_status_str(st));
+	ksft_print_msg("revoke: %d writes before, %d after, then %s; the exporter held %d pin(s)\n",
+		       before, after, ibv_wc_status_str(st), pins);
 	if (is_iwarp) {
 		int ev = rsp_async_event();
 
@@ -764,7 +742,7 @@ static void check_revoke(void)
 	} else {
 		ok = st == IBV_WC_REM_ACCESS_ERR;
 	}
-	ksft_test_result(before == 20 && !after && ok,
+	ksft_test_result(before == 20 && !after && ok && pins == 1,
 			 "revoke while RDMA WRITEs run: access error\n");
 
 	/*
@@ -792,7 +770,61 @@ static void check_revoke(void)
 				 "revoke: a local SEND out of the revoked MR fails\n");
 	}
 	ksft_test_result(!ibv_dereg_mr(mr), "revoke: the revoked MR deregisters\n");
-	close(dfd);
+	free_buf(&b);
+}
+
+/* Does the dma-buf bufinfo list a phyr importer line containing @what? */
+static int bufinfo_has(const char *what)
+{
+	FILE *f = fopen("/sys/kernel/debug/dma_buf/bufinfo", "r");
+	char line[256];
+	int found = 0;
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f))
+		found = line[0] == '\t' && strstr(line, what) != NULL;
+	fclose(f);
+	return found;
+}
+
+/*
+ * The exporter decides: it sees the MR's import (pin forwarded, listed in
+ * bufinfo), can refuse it, and can revoke the buffer while the import
+ * attaches, before it maps: the registration then fails instead of
+ * leaving an MR on a revoked buffer.
+ */
+static void check_exporter_decides(void)
+{
+	struct buf b = { .fd = -1 };
+	struct ibv_mr *mr;
+	int pins, after;
+
+	if (new_testbuf(&b, 16 * page_size, ""))
+		ksft_exit_fail_msg("exporter: test exporter: %s\n", strerror(errno));
+	mr = ibv_reg_dmabuf_mr(rsp.pd, 0, b.size, 0, b.fd, ACCESS_ALL);
+	pins = phyr_test_buf_state(b.fd, 0, NULL);
+	ksft_test_result(mr && pins == 1 && bufinfo_has("ib_umem pinned mapped"),
+			 "exporter sees the MR's import: pinned once, listed in bufinfo (pins %d)\n",
+			 pins);
+	if (mr)
+		ibv_dereg_mr(mr);
+	after = phyr_test_buf_state(b.fd, 0, NULL);
+	ksft_test_result(after == 0 && !bufinfo_has("ib_umem"),
+			 "deregistration unpins at the exporter and detaches (pins %d)\n",
+			 after);
+	free_buf(&b);
+
+	if (new_testbuf(&b, 16 * page_size, "refuse"))
+		ksft_exit_fail_msg("exporter: test exporter: %s\n", strerror(errno));
+	expect_errno("the exporter refuses the importer", 0, b.size, b.fd,
+		     ACCESS_ALL, EPERM);
+	free_buf(&b);
+
+	if (new_testbuf(&b, 16 * page_size, "revoke-on-attach"))
+		ksft_exit_fail_msg("exporter: test exporter: %s\n", strerror(errno));
+	expect_errno("revoked while the import attaches", 0, b.size, b.fd,
+		     ACCESS_ALL, ENODEV);
 	free_buf(&b);
 }
 
@@ -857,6 +889,7 @@ static void check_1g(void)
 int main(int argc, char **argv)
 {
 	struct buf u = { .fd = -1 }, h = { .fd = -1 }, ro = { .fd = -1 };
+	struct buf t = { .fd = -1 };
 	char dev[64];
 	int memfd;
 
@@ -890,7 +923,7 @@ int main(int argc, char **argv)
 	    new_heap(&ro, 1 << 20, 0))
 		ksft_exit_fail_msg("buffers: %s\n", strerror(errno));
 
-	ksft_set_plan(26);
+	ksft_set_plan(31);
 	check_traffic(&u, 0, u.size);
 	check_traffic(&u, 3 * page_size + 100, 1);
 	check_traffic(&u, 5 * page_size + 4000, 10000);
@@ -899,6 +932,11 @@ int main(int argc, char **argv)
 	check_traffic(&u, u.size - (1 << 20), 1 << 20);
 	check_traffic(&h, 0, h.size);
 	check_traffic(&h, page_size + 7, 3 * page_size);
+	/* a phyr-only exporter of single pages, mapped through its mmap */
+	if (new_testbuf(&t, 2 << 20, ""))
+		ksft_exit_fail_msg("test exporter: %s\n", strerror(errno));
+	check_traffic(&t, 0, t.size);
+	free_buf(&t);
 	check_1g();
 
 	expect_errno("invalid fd", 0, 4096, -1, ACCESS_ALL, EBADF);
@@ -926,6 +964,7 @@ int main(int argc, char **argv)
 	check_rereg(&u, &ro);
 	check_atomics(&u);
 	check_revoke();
+	check_exporter_decides();
 	check_exit(dev);
 	/* read-only access to the read-only buffer is fine */
 	{

@@ -7,7 +7,9 @@
 # queue 3, where zcrx_nsim registers its area: user memory, then a dma-buf
 # (udmabuf). Per mode: the stream arrived whole and matched its pattern,
 # and none of it went through the kernel's copy fallback (data that did
-# not land in the area's buffers).
+# not land in the area's buffers). Then a buffer of the phyr test exporter
+# revoked in the middle of a stream, and one revoked while the area
+# attaches.
 set -u
 cd "$(dirname "$0")" || exit 1
 . ./ktap_helpers.sh
@@ -46,7 +48,7 @@ run() {
 }
 
 ktap_print_header
-ktap_set_plan 9
+ktap_set_plan 10
 
 [ -d $NSIM ] || modprobe netdevsim 2>/dev/null
 [ -d $NSIM ] || ktap_exit_fail_msg "no netdevsim"
@@ -138,7 +140,7 @@ EOF2
 
 # 8, 9: the exporter revokes the dma-buf area in the middle of a stream
 log=$(mktemp)
-./zcrx_nsim -i "$rx" -q $QUEUE -a $ADDR_RX -p $PORT -n 16M -d -R 1M \
+./zcrx_nsim -i "$rx" -q $QUEUE -a $ADDR_RX -p $PORT -n 16M -E -R 1M \
 	>"$log" 2>&1 &
 srv=$!
 nsim_wait_listen $PORT $srv
@@ -168,4 +170,11 @@ ktap_test_result "dma-buf revoked after 1M of 16M: the stream ends with an error
 	test $rc = 0
 ktap_test_result "dma-buf revoked: queue $QUEUE drops the io_uring provider while the ifq lives" \
 	test $gone = 1
+
+# 10: the exporter revokes the buffer while the area attaches, before it maps
+out=$(./zcrx_nsim -i "$rx" -q $QUEUE -W 2>&1)
+rc=$?
+echo "$out" | sed 's/^/# /'
+ktap_test_result "dma-buf revoked while the area attaches: registration fails with ENODEV" \
+	test $rc = 0
 ktap_finished
