@@ -14,7 +14,7 @@
 S := scripts
 SUITES ?=
 
-.PHONY: all run check kernel kernel-bench bench rootfs selftests rdma-core perftest vm patches clean distclean
+.PHONY: all run check kernel kernel-bench bench debug-cost rootfs selftests rdma-core perftest vm patches clean distclean
 
 all: check
 
@@ -50,6 +50,10 @@ bench: kernel-bench rootfs
 
 check:
 	@$(S)/run-tests.sh $(SUITES)
+
+# what each debug option costs the guest (docs/workbench.md)
+debug-cost: selftests kernel-bench
+	@$(S)/debug-cost.sh
 
 vm: kernel rootfs
 	@test -n "$(CMD)" || { echo "usage: make vm CMD='command'"; exit 2; }

@@ -330,8 +330,8 @@ def main():
          "queue 3 takes a new binding after the revocation")
     ynl2.sock.close()
     wait_for(lambda: "dmabuf" not in queue(ynl, irx, QUEUE))
-    ktap(revoke_then_unbind(irx, 20),
-         "revoke, then the socket closes at once, 20 times: the queue ends "
+    ktap(revoke_then_unbind(irx, 10),
+         "revoke, then the socket closes at once, 10 times: the queue ends "
          "without a provider (and nothing closes it twice)")
 
     # TX: a send through a phyr binding, then its revocation.

@@ -219,7 +219,8 @@ static void zcrx_setup(struct zcrx *z, unsigned int ifindex)
 	int ret;
 
 	zcrx_ring_init(&z->ring, cfg.area_size);
-	area_alloc(&z->area, cfg.area_size, cfg.dmabuf);
+	area_alloc(&z->area, cfg.area_size,
+		   cfg.dmabuf ? AREA_UDMABUF : AREA_USER, "");
 	ret = zcrx_register(&z->ring, ifindex, cfg.queue, &z->area, &z->ifq);
 	if (ret)
 		fail_errno(-ret, "io_uring_register_ifq(%s queue %d)",
@@ -288,7 +289,7 @@ static void devmem_bind(struct devmem *d, unsigned int ifindex)
 	struct netdev_queue_id *queue;
 	struct ynl_error yerr;
 
-	area_alloc(&d->area, cfg.area_size, true);
+	area_alloc(&d->area, cfg.area_size, AREA_UDMABUF, "");
 	d->ys = ynl_sock_create(&ynl_netdev_family, &yerr);
 	if (!d->ys)
 		fail("netdev netlink family: %s", yerr.msg);

@@ -34,9 +34,10 @@ rping_test() {
 	rping -s -a "$addr" -C "$count" -S "$size" -V >/tmp/rping-s.log 2>&1 &
 	local srv=$!
 	wait_cm_listen rping $srv
-	out=$(timeout 120 rping -c -a "$addr" -C "$count" -S "$size" -V 2>&1)
+	out=$(timeout "$(deadline 60)" rping -c -a "$addr" -C "$count" -S "$size" -V 2>&1)
 	local rc=$?
-	wait $srv
+	# the server ends once its client has; a hung one is killed
+	reap $srv 10
 	local src=$?
 	if [ $rc != 0 ] || [ $src != 0 ]; then
 		echo "$out" | tail -5 | sed 's/^/# client: /'
@@ -57,9 +58,9 @@ for size in 4096 65536; do
 	ibv_rc_pingpong -d rxe0 -g "${g:-1}" -s $size -n 20 -c >/tmp/pp-s.log 2>&1 &
 	srv=$!
 	wait_listen 18515 $srv
-	out=$(timeout 120 ibv_rc_pingpong -d rxe0 -g "${g:-1}" -s $size -n 20 -c 127.0.0.1 2>&1)
+	out=$(timeout "$(deadline 60)" ibv_rc_pingpong -d rxe0 -g "${g:-1}" -s $size -n 20 -c 127.0.0.1 2>&1)
 	rc=$?
-	wait $srv
+	reap $srv 10
 	src=$?
 	if [ $rc != 0 ] || [ $src != 0 ]; then
 		echo "$out" | tail -5 | sed 's/^/# client: /'

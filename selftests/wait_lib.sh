@@ -35,6 +35,16 @@ alive() {
 }
 
 # tcp_listening PORT: a TCP socket listens on PORT in this namespace
+# reap PID SECS: wait for background process PID to end by itself within
+# deadline SECS, killing it if it does not; its exit status (137 or 143
+# when it had to be killed)
+reap() {
+	wait_until "$2" _gone "$1"
+	kill "$1" 2>/dev/null
+	wait "$1"
+}
+_gone() { ! alive "$1"; }
+
 tcp_listening() { ss -Hltn "sport = :$1" | grep -q .; }
 
 # wait_listen PORT PID [SECS]: wait until a TCP socket listens on PORT (in

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# On demand ('make debug-cost'): what each debug option of the debug kernel
+# costs the guest. Boots the kernel of 'make check' once per variant, with
+# options switched off on the command line where the kernel allows it, runs
+# the same suites in each, and prints per variant the time of a fork and
+# exec of /bin/true (run.sh's calibration) and of each suite. KASAN cannot
+# be switched off at boot: the bench kernel (base + phyr fragments, no debug
+# option at all) is the variant without it, when built ('make debug-cost'
+# builds it first; PHYR_DEBUG_COST_BENCH=1 makes this script build it).
+#
+# The variants boot PHYR_BOOTS (default 3) at a time, like 'make check', so
+# they share the host the same way; compare them within one run.
+# PHYR_DEBUG_COST_SUITES: the suites (default: phyr_dmabuf udmabuf
+# rdma_dmabuf_rxe). Results: build/debug-cost/<variant>/.
+. "$(dirname "$0")/lib.sh"
+
+suites=${PHYR_DEBUG_COST_SUITES:-phyr_dmabuf udmabuf rdma_dmabuf_rxe}
+out=$BUILD/debug-cost
+debug_kernel=$BUILD/obj-debug/arch/x86/boot/bzImage
+bench_kernel=$BUILD/obj-bench/arch/x86/boot/bzImage
+[ -f "$debug_kernel" ] || die "no debug kernel: run 'make kernel'"
+if [ "${PHYR_DEBUG_COST_BENCH:-0}" = 1 ]; then
+	"$TOP/scripts/build-kernel.sh" bench >/dev/null || die "bench kernel build failed"
+fi
+
+# name|kernel|boot options
+variants=(
+	"all-on|$debug_kernel|"
+	"no-kmemleak|$debug_kernel|kmemleak=off"
+	"no-lockdep|$debug_kernel|lockdep.prove_locking=0"
+	"no-dma-debug|$debug_kernel|dma_debug=off"
+	"kasan-only|$debug_kernel|kmemleak=off lockdep.prove_locking=0 dma_debug=off"
+)
+[ -f "$bench_kernel" ] && variants+=("none (bench)|$bench_kernel|")
+
+rm -rf "$out"
+mkdir -p "$out"
+pids=()
+running=0
+for v in "${variants[@]}"; do
+	IFS='|' read -r name kernel opts <<<"$v"
+	dir=$out/${name%% *}
+	mkdir -p "$dir"
+	if [ "$running" -ge "${PHYR_BOOTS:-3}" ]; then
+		wait -n "${pids[@]}" 2>/dev/null || true
+		running=$((running - 1))
+	fi
+	msg "debug cost: boot '$name' ${opts:+($opts) }running $suites"
+	args=(--quiet --kernel "$kernel" --timeout 1800 --log "$dir/console.log")
+	[ -n "$opts" ] && args+=(--append "$opts")
+	VM_MEM=${VM_MEM:-4G} "$TOP/scripts/vm.sh" "${args[@]}" -- \
+		env PHYR_RESULTS="/phyr/${dir#"$TOP"/}" selftests/run.sh $suites \
+		>"$dir/vm.log" 2>&1 &
+	pids+=($!)
+	running=$((running + 1))
+done
+wait "${pids[@]}" 2>/dev/null || true
+
+printf '%-14s %14s' "variant" "fork+exec ms"
+for s in $suites; do printf ' %18s' "$s s"; done
+echo
+for v in "${variants[@]}"; do
+	IFS='|' read -r name _ _ <<<"$v"
+	dir=$out/${name%% *}
+	us=$(sed -n 's/.*fork and exec of \/bin\/true: \([0-9]*\) us.*/\1/p' \
+		"$dir/console.log" "$dir/vm.log" 2>/dev/null | head -1)
+	printf '%-14s %14s' "$name" "$(awk -v u="${us:-0}" 'BEGIN { printf "%.0f", u / 1000 }')"
+	for s in $suites; do
+		t="-"
+		if [ -f "$dir/$s.time" ] && [ "$(cat "$dir/$s.rc" 2>/dev/null)" = 0 ]; then
+			t=$(cut -d' ' -f1 "$dir/$s.time")
+		fi
+		printf ' %18s' "$t"
+	done
+	echo
+done
