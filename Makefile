@@ -52,7 +52,7 @@ check:
 	@$(S)/run-tests.sh $(SUITES)
 
 # what each debug option costs the guest (docs/workbench.md)
-debug-cost: selftests kernel-bench
+debug-cost: selftests rdma-core kernel-bench
 	@$(S)/debug-cost.sh
 
 vm: kernel rootfs

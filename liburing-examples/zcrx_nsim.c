@@ -340,12 +340,18 @@ int main(int argc, char **argv)
 			cfg.seed = strtoul(optarg, NULL, 0);
 			break;
 		case 'd':
+			if (cfg.mem != AREA_USER && cfg.mem != AREA_UDMABUF)
+				usage(argv[0]);
 			cfg.mem = AREA_UDMABUF;
 			break;
 		case 'E':
+			if (cfg.mem == AREA_UDMABUF)
+				usage(argv[0]);
 			cfg.mem = AREA_TEST;
 			break;
 		case 'W':
+			if (cfg.mem == AREA_UDMABUF)
+				usage(argv[0]);
 			cfg.mem = AREA_TEST;
 			cfg.attach_revoked = true;
 			break;

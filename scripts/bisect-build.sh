@@ -15,17 +15,26 @@
 KT=$BUILD/linux
 from=${1:-base}
 variants=${PHYR_BISECT_VARIANTS:-bench nodmabuf}
+for v in $variants; do
+	case $v in bench|nodmabuf) ;; *) die "unknown variant '$v' (bench or nodmabuf)" ;; esac
+done
+
+# The nodmabuf variant is only worth its build if dma-buf is really off
+# (DMA_SHARED_BUFFER is selected by many options) and zcrx really on.
+nodmabuf_check() {
+	[ "$1" = nodmabuf ] || return 0
+	if grep -q '^CONFIG_DMA_SHARED_BUFFER=y' "$2" || ! grep -q '^CONFIG_IO_URING_ZCRX=y' "$2"; then
+		echo "nodmabuf: DMA_SHARED_BUFFER is still on or IO_URING_ZCRX off: fix kernel/configs/nodmabuf.config"
+		return 1
+	fi
+}
 
 fail=0
 for c in $(git -C "$KT" rev-list --reverse "$from..series"); do
 	subj=$(git -C "$KT" log -1 --format=%s "$c")
 	for v in $variants; do
 		frags=("$TOP/kernel/configs/base.config" "$TOP/kernel/configs/phyr.config")
-		case $v in
-		bench) ;;
-		nodmabuf) frags+=("$TOP/kernel/configs/nodmabuf.config") ;;
-		*) die "unknown variant '$v' (bench or nodmabuf)" ;;
-		esac
+		[ "$v" = nodmabuf ] && frags+=("$TOP/kernel/configs/nodmabuf.config")
 		O=$BUILD/obj-bisect-$v
 		worktree_make "$O"
 		git -C "$WT" checkout -q --detach "$c"
@@ -35,7 +44,8 @@ for c in $(git -C "$KT" rev-list --reverse "$from..series"); do
 		{
 			"${MAKE[@]}" allnoconfig &&
 			(cd "$O" && "$WT/scripts/kconfig/merge_config.sh" -m -O "$O" .config "${frags[@]}") &&
-			"${MAKE[@]}" olddefconfig && "${MAKE[@]}" bzImage
+			"${MAKE[@]}" olddefconfig && nodmabuf_check "$v" "$O/.config" &&
+			"${MAKE[@]}" bzImage
 		} >"$log" 2>&1 || rc=$?
 		warns=$(compiler_diags "$log" | wc -l)
 		if [ $rc != 0 ] || [ "$warns" != 0 ]; then

@@ -136,8 +136,9 @@ def testbuf(size, fill=None, mode=""):
 
 
 def revoke(fd):
-    """Revoke test exporter buffer @fd: its importers lose it for good."""
-    phyr_test(f"revoke {fd}")
+    """Revoke test exporter buffer @fd: its importers lose it for good.
+    The exporter's reply: "pins N", the pins it held before."""
+    return phyr_test(f"revoke {fd}").strip()
 
 
 def nl_errno(fn):
@@ -382,13 +383,21 @@ def revoke_then_unbind(irx, rounds):
     second close of the queue would WARN (the console check)."""
     ynl = YnlFamily(SPEC)
     q = [{"id": QUEUE, "type": "rx"}]
-    for _ in range(rounds):
+    for i in range(rounds):
         fd = testbuf(4 << 20)
         ynl2 = YnlFamily(SPEC)
-        ynl2.do("bind-rx", {"ifindex": irx, "fd": fd, "queues": q})
-        revoke(fd)
+        try:
+            ynl2.do("bind-rx", {"ifindex": irx, "fd": fd, "queues": q})
+        except NlError as e:
+            print(f"# round {i}: bind-rx: {e}")
+            return False
+        # the binding held the exporter's one pin: the revoke reached it
+        pins = revoke(fd)
         ynl2.sock.close()
         os.close(fd)
+        if pins != "pins 1":
+            print(f"# round {i}: revoke: {pins!r}, expected 'pins 1'")
+            return False
         if not wait_for(lambda: "dmabuf" not in queue(ynl, irx, QUEUE)):
             return False
     return True

@@ -27,24 +27,26 @@ wait_until() {
 	done
 }
 
-# alive PID: PID runs (an exited child that was not waited for yet is a
-# zombie, and kill -0 still succeeds on it)
+# alive PID: PID runs (an exited process that its parent has not reaped
+# yet is a zombie, and kill -0 still succeeds on it)
 alive() {
 	local st
 	read -r _ _ st _ <"/proc/$1/stat" 2>/dev/null && [ "$st" != Z ]
 }
 
-# tcp_listening PORT: a TCP socket listens on PORT in this namespace
 # reap PID SECS: wait for background process PID to end by itself within
-# deadline SECS, killing it if it does not; its exit status (137 or 143
-# when it had to be killed)
+# deadline SECS; one that does not gets SIGTERM, and SIGKILL 2 s (scaled)
+# later. Its exit status: 143 or 137 when it had to be killed.
 reap() {
-	wait_until "$2" _gone "$1"
-	kill "$1" 2>/dev/null
+	if ! wait_until "$2" _gone "$1"; then
+		kill -TERM "$1" 2>/dev/null
+		wait_until 2 _gone "$1" || kill -KILL "$1" 2>/dev/null
+	fi
 	wait "$1"
 }
 _gone() { ! alive "$1"; }
 
+# tcp_listening PORT: a TCP socket listens on PORT in this namespace
 tcp_listening() { ss -Hltn "sport = :$1" | grep -q .; }
 
 # wait_listen PORT PID [SECS]: wait until a TCP socket listens on PORT (in
