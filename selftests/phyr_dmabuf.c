@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <dirent.h>
 #include <unistd.h>
 
@@ -581,6 +582,88 @@ static void check_test_exporter(void)
 	expect_cmd_errno("export in an unknown mode", "export 4096 lazy", EINVAL);
 }
 
+/* Lines of the dma-buf bufinfo that contain @what; -errno if unreadable. */
+static int bufinfo_count(const char *what)
+{
+	FILE *f = fopen("/sys/kernel/debug/dma_buf/bufinfo", "r");
+	char line[256];
+	int n = 0;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, what))
+			n++;
+	fclose(f);
+	return n;
+}
+
+/* Wait (up to about 60 s) until bufinfo has @want lines with @what. */
+static int bufinfo_wait(const char *what, int want)
+{
+	int i, n = -1;
+
+	for (i = 0; i < 600; i++) {
+		n = bufinfo_count(what);
+		if (n == want || n < 0)
+			break;
+		usleep(100 * 1000);
+	}
+	return n;
+}
+
+/*
+ * Importers that hold a buffer until it is revoked (the test module's
+ * "import"): the revocation takes every pin back before it returns (the
+ * core's phase two), and the importers' revoked callbacks, run from the
+ * core's work item with a reference, let go of the buffer.
+ */
+static void check_held_importers(void)
+{
+	char cmd[64], reply[32], ino[32];
+	int fd, ret, pins, revoked = -1, n;
+	struct stat st;
+
+	fd = phyr_test_export(16 * page_size, "");
+	if (fd < 0 || fstat(fd, &st))
+		ksft_exit_fail_msg("test exporter: %s\n", strerror(-fd));
+	snprintf(ino, sizeof(ino), "\t%08llu\t", (unsigned long long)st.st_ino);
+	snprintf(cmd, sizeof(cmd), "import %d 8", fd);
+	ret = phyr_test_cmd(cmd, reply, sizeof(reply));
+	pins = phyr_test_buf_state(fd, 0, &revoked);
+	n = bufinfo_count("dma_buf_phyr_test held pinned mapped");
+	ksft_test_result(!ret && !strcmp(reply, "importers 8\n") && pins == 8 &&
+			 !revoked && n == 8,
+			 "8 held importers: %s, %d pins, %d in bufinfo\n",
+			 ret ? strerror(-ret) : "attached", pins, n);
+
+	pins = phyr_test_buf_state(fd, 1, NULL);
+	ret = phyr_test_buf_state(fd, 0, &revoked);
+	ksft_test_result(pins == 8 && ret == 0 && revoked == 1,
+			 "revoke of 8 held importers: %d pins before, %d right after\n",
+			 pins, ret);
+
+	n = bufinfo_wait("dma_buf_phyr_test held", 0);
+	close(fd);
+	ret = bufinfo_wait(ino, 0);
+	ksft_test_result(n == 0 && ret == 0,
+			 "held importers let go after the revoke: %d left, buffer %s\n",
+			 n, ret ? "still there" : "released");
+
+	fd = new_udmabuf(16 * page_size, 0);
+	snprintf(cmd, sizeof(cmd), "import %d 1", fd);
+	expect_cmd_errno("import into a udmabuf (not the test exporter's)", cmd,
+			 EINVAL);
+	close(fd);
+	fd = phyr_test_export(16 * page_size, "");
+	snprintf(cmd, sizeof(cmd), "import %d 65", fd);
+	expect_cmd_errno("import of 65 importers", cmd, EINVAL);
+	phyr_test_buf_state(fd, 1, NULL);
+	snprintf(cmd, sizeof(cmd), "import %d 1", fd);
+	expect_cmd_errno("import into a revoked buffer", cmd, ENODEV);
+	close(fd);
+}
+
 /*
  * A pin of a few scattered pages followed by 64 TiB of PROT_NONE: the
  * first batch of 512 pages sizes the list for the whole request (far
@@ -686,7 +769,7 @@ int main(int argc, char **argv)
 		ksft_exit_skip("%s: %s (CONFIG_DMABUF_PHYR_TEST)\n", DUMP, strerror(errno));
 	if (argc > 1 && !strcmp(argv[1], "--iommu"))
 		iommu_main();
-	ksft_set_plan(28);
+	ksft_set_plan(34);
 
 	check_udmabuf("udmabuf 4K pages", 0, 64 * page_size, 0, 64 * page_size);
 	check_udmabuf("udmabuf 4K window", 0, 64 * page_size, 5 * page_size,
@@ -734,6 +817,7 @@ int main(int argc, char **argv)
 		close(fd);
 	}
 	check_test_exporter();
+	check_held_importers();
 	check_huge_pin();
 	ksft_finished();
 }
