@@ -9,7 +9,8 @@
 #              [--append ARGS] [--kmemleak] [--iommu] -- COMMAND...
 #        vm.sh [--kernel BZIMAGE] --print-accel
 # --iommu adds a virtual Intel IOMMU in front of the PCI devices, in DMA
-# (translated, strict) mode. --print-accel prints the accelerator the
+# (translated, strict) mode, and forces swiotlb on devices without one.
+# --print-accel prints the accelerator the
 # boots use (kvm or tcg, probed once per cache) and exits.
 . "$(dirname "$0")/lib.sh"
 
@@ -87,9 +88,12 @@ esac
 iommu_opt=()
 if [ $iommu = 1 ]; then
 	# before the other PCI devices; virtio without iommu_platform
-	# still reaches memory directly, the other devices translate
+	# still reaches memory directly, the other devices translate.
+	# Devices without an IOMMU (the test module's own) bounce every
+	# mapping through swiotlb, 128 MiB of it.
 	iommu_opt=(-device intel-iommu,intremap=off)
 	append+=" intel_iommu=on iommu.passthrough=0 iommu.strict=1"
+	append+=" swiotlb=65536,force"
 fi
 
 mem=${VM_MEM:-6G}

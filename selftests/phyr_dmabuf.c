@@ -730,22 +730,102 @@ static int iommu_device(char *name, size_t size)
 	return found;
 }
 
+/*
+ * Under swiotlb=force the own device's segments are bounce buffers: they
+ * cover the buffer, none is above the 64 KiB segment size, and none at the
+ * memory's own address.
+ */
+static void check_sgt_bounced(const char *name, int fd)
+{
+	unsigned int i, own = 0, big = 0;
+	int ret = phyr_dump(fd, &got);
+
+	if (!ret)
+		ret = sgt_dump(fd, NULL, &segs);
+	if (ret) {
+		ksft_test_result_fail("%s: %s\n", name, strerror(-ret));
+		return;
+	}
+	split_ranges(&got, 64 << 10, &want);
+	for (i = 0; i < segs.n && i < MAX_RANGES; i++) {
+		big += segs.r[i].len > (64 << 10);
+		own += i < want.n && i < MAX_RANGES &&
+		       segs.r[i].paddr == want.r[i].paddr;
+	}
+	ksft_test_result(segs.length == got.length && !big && !own,
+			 "%s: %u segments of %" PRIu64 " bytes, %u above 64 KiB, %u unbounced\n",
+			 name, segs.n, segs.length, big, own);
+}
+
+/* Booted with swiotlb=force: dma-direct devices bounce everything. */
+static int swiotlb_forced(void)
+{
+	char line[4096] = "", *p;
+	FILE *f = fopen("/proc/cmdline", "r");
+
+	if (f) {
+		if (!fgets(line, sizeof(line), f))
+			line[0] = '\0';
+		fclose(f);
+	}
+	p = strstr(line, "swiotlb=");
+	if (!p)
+		return 0;
+	p[strcspn(p, " \n")] = '\0';
+	return strstr(p, "force") != NULL;
+}
+
+/*
+ * The converter's table for the module's own device (no IOMMU): what the
+ * device writes through its DMA addresses reaches the buffer's pages after
+ * dma_sync_sgtable_for_cpu(), also when every address is a swiotlb bounce
+ * buffer (then a phyr map for the CPU is refused while the device, which
+ * needs syncs, is attached).
+ */
+static void check_sgt_sync(const char *name, int fd, int bounce)
+{
+	unsigned long ok = 0, len = 0;
+	int ret, bounced = -1, cpu_map = 1;
+	char cmd[32], reply[128];
+
+	snprintf(cmd, sizeof(cmd), "sgt-sync %d", fd);
+	ret = phyr_test_cmd(cmd, reply, sizeof(reply));
+	if (!ret && sscanf(reply, "synced %lu of %lu bounced %d cpu-map %d",
+			   &ok, &len, &bounced, &cpu_map) != 4)
+		ret = -EIO;
+	ksft_test_result(!ret && len && ok == len && bounced == bounce &&
+			 cpu_map == (bounce ? -EOPNOTSUPP : 0),
+			 "%s: %s: %lu of %lu bytes synced, bounced %d, CPU map %s\n",
+			 name, ret ? strerror(-ret) : "mapped", ok, len, bounced,
+			 cpu_map ? strerror(-cpu_map) : "allowed");
+}
+
 static void iommu_main(void)
 {
+	int fd, bounce = swiotlb_forced();
 	char dev[256];
-	int fd;
 
 	if (!iommu_device(dev, sizeof(dev)))
 		ksft_exit_fail_msg("no PCI device in a DMA-translated IOMMU group\n");
-	ksft_print_msg("IOMMU-translated device %s\n", dev);
-	ksft_set_plan(3);
+	ksft_print_msg("IOMMU-translated device %s, swiotlb %s\n", dev,
+		       bounce ? "forced" : "as needed");
+	ksft_set_plan(6);
 
 	fd = new_udmabuf(32 << 20, 0);
 	check_sgt_iommu("sgt IOMMU udmabuf 32 MiB of 4K pages", fd, dev, 2);
-	check_sgt_direct("sgt own device (no IOMMU) udmabuf 32 MiB", fd);
+	if (bounce)
+		check_sgt_bounced("sgt own device (swiotlb) udmabuf 32 MiB", fd);
+	else
+		check_sgt_direct("sgt own device (no IOMMU) udmabuf 32 MiB", fd);
+	check_sgt_sync("sgt-sync udmabuf 32 MiB", fd, bounce);
 	close(fd);
 	fd = new_heap(8 << 20);
 	check_sgt_iommu("sgt IOMMU system heap 8 MiB", fd, dev, 1);
+	/* 1 MiB folios: more than swiotlb maps at once */
+	check_sgt_sync("sgt-sync system heap 8 MiB", fd, bounce);
+	close(fd);
+	fd = phyr_test_export(64 * page_size, "");
+	check_sgt_sync("sgt-sync test exporter", fd, bounce);
 	close(fd);
 	ksft_finished();
 }
@@ -769,7 +849,7 @@ int main(int argc, char **argv)
 		ksft_exit_skip("%s: %s (CONFIG_DMABUF_PHYR_TEST)\n", DUMP, strerror(errno));
 	if (argc > 1 && !strcmp(argv[1], "--iommu"))
 		iommu_main();
-	ksft_set_plan(34);
+	ksft_set_plan(36);
 
 	check_udmabuf("udmabuf 4K pages", 0, 64 * page_size, 0, 64 * page_size);
 	check_udmabuf("udmabuf 4K window", 0, 64 * page_size, 5 * page_size,
@@ -793,6 +873,10 @@ int main(int argc, char **argv)
 	close(fd);
 	fd = new_heap(8 << 20);
 	check_sgt_direct("sgt system heap 8 MiB", fd);
+	check_sgt_sync("sgt-sync system heap 8 MiB", fd, 0);
+	close(fd);
+	fd = phyr_test_export(64 * page_size, "");
+	check_sgt_sync("sgt-sync test exporter", fd, 0);
 	close(fd);
 	check_pins();
 
@@ -811,9 +895,12 @@ int main(int argc, char **argv)
 	if (fd < 0) {
 		ksft_test_result_fail("sgt of a vgem buffer: no vgem device\n");
 	} else {
-		snprintf(cmd, sizeof(cmd), "sgt %d", fd);
-		expect_cmd_errno("sgt of a vgem buffer (exporter without map_phyr)",
-				 cmd, EOPNOTSUPP);
+		/* its own map_dma_buf serves the classic import, no phyr */
+		int sret = sgt_dump(fd, NULL, &segs), pret = phyr_dump(fd, &got);
+
+		ksft_test_result(!sret && segs.length == 16384 && pret == -EOPNOTSUPP,
+				 "vgem buffer (no map_phyr): sgt %s (%" PRIu64 " bytes), phyr import %s\n",
+				 strerror(-sret), segs.length, strerror(-pret));
 		close(fd);
 	}
 	check_test_exporter();
