@@ -161,10 +161,30 @@ for b in "${boots[@]}"; do
 		rc=0
 		mem=${VM_MEM:-6G}
 		[ "$b" = iommu ] && mem=${VM_MEM:-3G}
-		VM_MEM=$mem VM_SPLAT_CHECK=0 "$TOP/scripts/vm.sh" "${opts[@]}" \
-			-- selftests/run.sh ${bsuites[$b]} >"$LOGS/vm-$b.log" 2>&1 &
-		vm=$!
-		wait $vm || rc=$?
+		# A guest that stops printing before init (seen once under TCG:
+		# stuck for minutes after "vgaarb: loaded") is booted once more
+		# instead of waiting for the boot's whole timeout.
+		for attempt in 1 2; do
+			VM_MEM=$mem VM_SPLAT_CHECK=0 "$TOP/scripts/vm.sh" "${opts[@]}" \
+				-- selftests/run.sh ${bsuites[$b]} >"$LOGS/vm-$b.log" 2>&1 &
+			vm=$!
+			stalled=0
+			while kill -0 $vm 2>/dev/null; do
+				sleep 10
+				grep -aq 'Run /sbin/phyr-init' "$log" 2>/dev/null && break
+				quiet=$(( $(date +%s) - $(stat -c %Y "$log" 2>/dev/null || date +%s) ))
+				if [ "$quiet" -ge "${PHYR_BOOT_STALL:-300}" ]; then
+					stalled=1
+					kill $vm 2>/dev/null
+					break
+				fi
+			done
+			rc=0
+			wait $vm || rc=$?
+			[ $stalled = 1 ] && [ $attempt = 1 ] || break
+			echo "  -> [$b] no console output for ${PHYR_BOOT_STALL:-300}s before init: booting again" >&2
+			mv "$log" "$log.stalled"
+		done
 		echo "$rc" >"$res/boot-$b.rc"
 		echo "$(( $(date +%s) - s ))" >"$res/boot-$b.time"
 	) &
