@@ -422,8 +422,12 @@ static void split_ranges(const struct ranges *in, uint64_t max_seg,
 
 static struct ranges segs;
 
-/* Without an IOMMU the converter hands out the ranges, split. */
-static void check_sgt_direct(const char *name, int fd)
+/*
+ * The ranges of @fd (got), the converter's segments for the module's own
+ * device (segs) and the ranges split at its 64 KiB segment size (want).
+ * Return: 0, or -1 after failing the test case @name.
+ */
+static int dump_ranges_and_segs(const char *name, int fd)
 {
 	int ret = fd < 0 ? -errno : phyr_dump(fd, &got);
 
@@ -431,9 +435,17 @@ static void check_sgt_direct(const char *name, int fd)
 		ret = sgt_dump(fd, NULL, &segs);
 	if (ret) {
 		ksft_test_result_fail("%s: %s\n", name, strerror(-ret));
-		return;
+		return -1;
 	}
 	split_ranges(&got, 64 << 10, &want);
+	return 0;
+}
+
+/* Without an IOMMU the converter hands out the ranges, split. */
+static void check_sgt_direct(const char *name, int fd)
+{
+	if (dump_ranges_and_segs(name, fd))
+		return;
 	ksft_test_result(same_ranges(name, &segs, &want),
 			 "%s: %u ranges -> %u segments at their physical addresses\n",
 			 name, got.n, segs.n);
@@ -747,15 +759,9 @@ static int iommu_device(char *name, size_t size)
 static void check_sgt_bounced(const char *name, int fd)
 {
 	unsigned int i, own = 0, big = 0;
-	int ret = phyr_dump(fd, &got);
 
-	if (!ret)
-		ret = sgt_dump(fd, NULL, &segs);
-	if (ret) {
-		ksft_test_result_fail("%s: %s\n", name, strerror(-ret));
+	if (dump_ranges_and_segs(name, fd))
 		return;
-	}
-	split_ranges(&got, 64 << 10, &want);
 	for (i = 0; i < segs.n && i < MAX_RANGES; i++) {
 		big += segs.r[i].len > (64 << 10);
 		own += i < want.n && i < MAX_RANGES &&
