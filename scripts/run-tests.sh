@@ -10,6 +10,8 @@
 # PHYR_BOOTS=N      at most N boots at once (default 3: all of them)
 # PHYR_ONE_BOOT=1   every guest suite but the IOMMU ones in one boot, in
 #                   file order (one lockdep graph for all of them)
+# PHYR_BOOT_STALL=S a guest silent for S seconds before KUnit or init is
+#                   booted once more (default 300; 0: never)
 . "$(dirname "$0")/lib.sh"
 
 summary=$LOGS/check-summary.log
@@ -143,7 +145,7 @@ for b in "${boots[@]}"; do
 	tmo=$(( (bsum[$b] * 13 + 9) / 10 ))
 	echo "$tmo" >"$res/boot-$b.budget"
 	log=$LOGS/check-console-$b.log
-	rm -f "$log"
+	rm -f "$log" "$log".stalled* "$log.qemu".stalled* "$LOGS/vm-$b.log".stalled*
 	opts=(--quiet --kmemleak --kernel "$kernel" --timeout "$tmo" --log "$log")
 	[ "$b" = iommu ] && opts+=(--iommu)
 	[ "$b" = "$kunit_boot" ] && opts+=(--append "kunit.enable=1")
@@ -155,35 +157,46 @@ for b in "${boots[@]}"; do
 		running=$((running - 1))
 	fi
 	(
-		trap 'kill $vm 2>/dev/null; exit 143' TERM
+		trap 'kill $(jobs -p) 2>/dev/null; exit 143' TERM
 		vm=
 		s=$(date +%s)
 		rc=0
 		mem=${VM_MEM:-6G}
 		[ "$b" = iommu ] && mem=${VM_MEM:-3G}
-		# A guest that stops printing before init (seen once under TCG:
-		# stuck for minutes after "vgaarb: loaded") is booted once more
-		# instead of waiting for the boot's whole timeout.
+		stall=${PHYR_BOOT_STALL:-300}
+		# A guest that stops printing before it starts KUnit or init
+		# (seen once under TCG: stuck for minutes after "vgaarb:
+		# loaded") is booted once more instead of using up the boot's
+		# whole timeout; its logs are kept as *.stalled.
 		for attempt in 1 2; do
 			VM_MEM=$mem VM_SPLAT_CHECK=0 "$TOP/scripts/vm.sh" "${opts[@]}" \
 				-- selftests/run.sh ${bsuites[$b]} >"$LOGS/vm-$b.log" 2>&1 &
 			vm=$!
 			stalled=0
-			while kill -0 $vm 2>/dev/null; do
-				sleep 10
-				grep -aq 'Run /sbin/phyr-init' "$log" 2>/dev/null && break
+			while [ "$stall" -gt 0 ] && kill -0 $vm 2>/dev/null; do
+				sleep 10 &
+				wait $!
+				grep -aqE 'KTAP version|Run /sbin/phyr-init|guest-init:' "$log" 2>/dev/null && break
 				quiet=$(( $(date +%s) - $(stat -c %Y "$log" 2>/dev/null || date +%s) ))
-				if [ "$quiet" -ge "${PHYR_BOOT_STALL:-300}" ]; then
+				if [ "$quiet" -ge "$stall" ]; then
 					stalled=1
-					kill $vm 2>/dev/null
+					kill $vm 2>/dev/null || true
 					break
 				fi
 			done
 			rc=0
 			wait $vm || rc=$?
-			[ $stalled = 1 ] && [ $attempt = 1 ] || break
-			echo "  -> [$b] no console output for ${PHYR_BOOT_STALL:-300}s before init: booting again" >&2
-			mv "$log" "$log.stalled"
+			[ $stalled = 1 ] || break
+			rc=124
+			touch "$res/boot-$b.stalled"
+			for f in "$log" "$log.qemu" "$LOGS/vm-$b.log"; do
+				if [ -e "$f" ]; then mv "$f" "$f.stalled$attempt"; fi
+			done
+			if [ $attempt = 1 ]; then
+				echo "  -> [$b] no console output for ${stall}s before KUnit or init: booting again" >&2
+			else
+				echo "  -> [$b] stalled before KUnit or init twice" >&2
+			fi
 		done
 		echo "$rc" >"$res/boot-$b.rc"
 		echo "$(( $(date +%s) - s ))" >"$res/boot-$b.time"
@@ -221,7 +234,12 @@ python3 "$BUILD/linux/tools/testing/kunit/kunit.py" parse --json="$res/kunit.jso
 
 splats=0
 for b in "${boots[@]}"; do
-	"$TOP/scripts/check-splats.sh" "$LOGS/check-console-$b.log" || splats=1
+	for f in "$LOGS/check-console-$b.log" "$LOGS/check-console-$b.log".stalled*; do
+		[ -e "$f" ] || continue
+		"$TOP/scripts/check-splats.sh" "$f" || splats=1
+	done
+	[ ! -e "$res/boot-$b.stalled" ] ||
+		echo "  boot '$b' stalled before KUnit or init and was booted again (logs: *.stalled*)" >&2
 done
 
 msg "results"

@@ -7,9 +7,9 @@
 # providers (zcrx, devmem) against recv().
 set -u
 cd "$(dirname "$0")/../build/selftests" || exit 1
-echo "===== phyr_pin_user vs pin_user_pages_fast + scatterlist, 1 GiB ====="
-./phyr_pin_bench 1024 5
 rc=0
+echo "===== phyr_pin_user vs pin_user_pages_fast + scatterlist, 1 GiB ====="
+./phyr_pin_bench 1024 5 || rc=1
 echo "===== dma-buf revocation: 8 phyr importers against 1 ====="
 ./phyr_revoke_bench 20 || rc=1
 ./rdma_bench.sh || rc=1
