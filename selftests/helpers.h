@@ -74,6 +74,24 @@ static inline int phyr_test_buf_state(int fd, int revoke, int *revoked)
 }
 
 /*
+ * Lines of the dma-buf debugfs bufinfo that contain @what. Return: the
+ * count, or -errno when bufinfo cannot be read.
+ */
+static inline int bufinfo_count(const char *what)
+{
+	FILE *f = fopen("/sys/kernel/debug/dma_buf/bufinfo", "r");
+	char line[256];
+	int n = 0;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, what) != NULL;
+	fclose(f);
+	return n;
+}
+
+/*
  * A 16 KiB dma-buf of a vgem GEM object (DRM PRIME), an exporter that
  * implements no map_phyr; -1 if there is no vgem device.
  */

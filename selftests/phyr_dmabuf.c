@@ -594,22 +594,6 @@ static void check_test_exporter(void)
 	expect_cmd_errno("export in an unknown mode", "export 4096 lazy", EINVAL);
 }
 
-/* Lines of the dma-buf bufinfo that contain @what; -errno if unreadable. */
-static int bufinfo_count(const char *what)
-{
-	FILE *f = fopen("/sys/kernel/debug/dma_buf/bufinfo", "r");
-	char line[256];
-	int n = 0;
-
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f))
-		if (strstr(line, what))
-			n++;
-	fclose(f);
-	return n;
-}
-
 /* Wait (up to about 15 s) until bufinfo has @want lines with @what. */
 static int bufinfo_wait(const char *what, int want)
 {

@@ -42,21 +42,6 @@ static int import(int fd, int n)
 	return phyr_test_cmd(cmd, reply, sizeof(reply));
 }
 
-/* Lines of the dma-buf bufinfo with @what. */
-static int bufinfo_count(const char *what)
-{
-	FILE *f = fopen("/sys/kernel/debug/dma_buf/bufinfo", "r");
-	char line[256];
-	int n = 0;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		n += strstr(line, what) != NULL;
-	fclose(f);
-	return n;
-}
-
 /*
  * The importers let go of their buffers from the core's work item, after
  * the revoke returned: wait for that (up to 10 s), so that a round does
