@@ -18,6 +18,11 @@ msg "selftests: headers_install + build in the guest rootfs"
 make -s -C "$BUILD/linux" O="$O" headers_install \
 	INSTALL_HDR_PATH="$BUILD/selftests/usr" >"$LOGS/headers.log" 2>&1 ||
 	{ cat "$LOGS/headers.log" >&2; die "headers_install failed"; }
+# The booted kernel's list of built-in modules: the guest has no
+# /lib/modules, and the kernel's own selftests ask modinfo and modprobe
+# about modules that are built in here (selftests/ksft_rdma.sh).
+mkdir -p "$BUILD/selftests/modules"
+cp "$O/modules.builtin" "$O/modules.builtin.modinfo" "$BUILD/selftests/modules/"
 unshare -m bash -c "mount --bind '$TOP' '$root/phyr' &&
 	mount -t proc proc '$root/proc' &&
 	chroot '$root' make -C /phyr/selftests OUT=/phyr/build/selftests KDIR=/phyr/build/linux &&

@@ -9,10 +9,10 @@
  * memfd or the heap buffer's own mapping; offsets inside the buffer, an
  * iova that is not page aligned, sizes from 1 byte to 1 GiB; bad input
  * with its errno (including a vgem buffer, whose exporter has no phyr);
- * atomics (rxe); rereg of the PD and access flags; a revoke by the
- * exporter while RDMA WRITEs run; the exporter seeing the import (its pin,
- * bufinfo), refusing it, and revoking the buffer while it attaches; a
- * child that exits with its dma-buf MRs registered.
+ * atomics (rxe); rereg of the PD and access flags, of ordinary MRs too; a
+ * revoke by the exporter while RDMA WRITEs run; the exporter seeing the
+ * import (its pin, bufinfo), refusing it, and revoking the buffer while it
+ * attaches; a child that exits with its dma-buf MRs registered.
  *
  * The requester owns an ordinary MR ("local"); the dma-buf MRs belong to
  * the responder, which RDMA WRITE and READ target and which SENDs both
@@ -641,6 +641,57 @@ out:
 }
 
 /*
+ * ibv_rereg_mr() of an ordinary MR, the case of rdma-core's
+ * MRTest.test_mr_rereg_pd: moved to a PD the QPs are not on, an RDMA
+ * WRITE through it fails with a remote access error; moved back and
+ * made writable, traffic flows again on a fresh connection.
+ */
+static void check_rereg_plain(void)
+{
+	struct buf p = { .name = "ordinary", .fd = -1, .size = 64 * page_size };
+	struct ibv_pd *other = ibv_alloc_pd(rsp.ctx);
+	struct ibv_mr *mr = NULL;
+	enum ibv_wc_status st = IBV_WC_GENERAL_ERR;
+	int ret, ok;
+
+	if (is_iwarp) {
+		ksft_test_result_skip("rereg: siw has no rereg_mr\n");
+		ksft_test_result_skip("rereg: siw has no rereg_mr\n");
+		goto out;
+	}
+	p.map = mmap(NULL, p.size, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p.map == MAP_FAILED || !other || reconnect_qps())
+		ksft_exit_fail_msg("rereg: buffer/PD/QPs: %s\n", strerror(errno));
+	mr = ibv_reg_mr(rsp.pd, p.map, p.size, IBV_ACCESS_LOCAL_WRITE |
+			IBV_ACCESS_REMOTE_READ);
+	ret = mr ? ibv_rereg_mr(mr, IBV_REREG_MR_CHANGE_PD, other, NULL, 0, 0) : -1;
+	if (ret)
+		ksft_print_msg("rereg: %s: %s\n", mr ? "ibv_rereg_mr" : "ibv_reg_mr",
+			       strerror(errno));
+	else
+		st = rdma(IBV_WR_RDMA_READ, 0, mr, (uintptr_t)p.map, page_size);
+	ksft_test_result(st == IBV_WC_REM_ACCESS_ERR,
+			 "rereg: ordinary MR moved off the QPs' PD: RDMA READ fails: %s\n",
+			 ibv_wc_status_str(st));
+
+	ret = mr ? reconnect_qps() ||
+		   ibv_rereg_mr(mr, IBV_REREG_MR_CHANGE_PD | IBV_REREG_MR_CHANGE_ACCESS,
+				rsp.pd, NULL, 0, ACCESS_ALL) : -1;
+	if (ret && mr)
+		ksft_print_msg("rereg: back: %s\n", strerror(errno));
+	ok = !ret && traffic("rereg", &p, mr, 0, (uintptr_t)p.map, p.size, 1);
+	ksft_test_result(ok, "rereg: ordinary MR moved back and made writable, then traffic\n");
+out:
+	if (mr)
+		ibv_dereg_mr(mr);
+	if (p.map && p.map != MAP_FAILED)
+		munmap(p.map, p.size);
+	if (other)
+		ibv_dealloc_pd(other);
+}
+
+/*
  * Atomics into a dma-buf MR (rxe; siw has none): fetch-and-add, a
  * compare-and-swap that swaps and one that does not, each checked through
  * the buffer's mapping and by the old value returned.
@@ -923,7 +974,7 @@ int main(int argc, char **argv)
 	    new_heap(&ro, 1 << 20, 0))
 		ksft_exit_fail_msg("buffers: %s\n", strerror(errno));
 
-	ksft_set_plan(31);
+	ksft_set_plan(33);
 	check_traffic(&u, 0, u.size);
 	check_traffic(&u, 3 * page_size + 100, 1);
 	check_traffic(&u, 5 * page_size + 4000, 10000);
@@ -962,6 +1013,7 @@ int main(int argc, char **argv)
 	expect_errno("on-demand paging", 0, 4096, u.fd,
 		     ACCESS_ALL | IBV_ACCESS_ON_DEMAND, EINVAL);
 	check_rereg(&u, &ro);
+	check_rereg_plain();
 	check_atomics(&u);
 	check_revoke();
 	check_exporter_decides();

@@ -95,3 +95,34 @@ dev0_with_rdma_core() {
 	}
 	wait_ports ${type}0
 }
+
+# unittest's verbose output ($1, run with PYTHONWARNINGS=ignore) as TAP on
+# stdout, one line per test: "NAME ... RESULT", where a warning printed
+# mid-line pushes RESULT to a line of its own. Then the whole output as
+# diagnostics if a test failed, else its last lines.
+unittest_tap() {
+	echo "TAP version 13"
+	awk '
+	function judge(r) {
+		if (r ~ /^ok$/) print "ok " ++n " " name
+		else if (r ~ /^skipped /) { sub(/^skipped /, "", r); print "ok " ++n " " name " # SKIP " r }
+		else if (r ~ /^(ERROR|FAIL|unexpected success)$/) print "not ok " ++n " " name " # " r
+		else if (r ~ /^expected failure$/) print "ok " ++n " " name " # TODO expected failure"
+		else return 0
+		return 1
+	}
+	/ \.\.\. / {
+		name = $0; sub(/ \.\.\. .*/, "", name)
+		r = $0; sub(/.* \.\.\. /, "", r)
+		pending = !judge(r)
+		next
+	}
+	pending && judge($0) { pending = 0 }
+	END { print "1.." n }' "$1"
+	# unittest ends with "OK ..." or "FAILED (...)"
+	if ! tail -n 3 "$1" | grep -q "^OK"; then
+		sed 's/^/# /' "$1"
+	else
+		sed 's/^/# /' "$1" | tail -n 5
+	fi
+}

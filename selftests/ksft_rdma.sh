@@ -1,0 +1,54 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The kernel tree's own RDMA selftests (tools/testing/selftests/rdma: rxe
+# on veth pairs and in network namespaces), run from the shared tree, one
+# TAP line per script by its exit status (some scripts send their own
+# output to /dev/null), its stderr as diagnostics.
+#
+# rdma_rxe, veth and tun are built in and the guest has no /lib/modules:
+# modinfo and modprobe run against a module directory made here from the
+# booted kernel's modules.builtin (copied by scripts/build-selftests.sh),
+# so they answer for built-in modules as on an installed kernel; the
+# scripts' "modprobe -r" of a built-in module fails and they ignore it.
+#
+# usage: ksft_rdma.sh [script...]
+cd "$(dirname "$0")" || exit 1
+dir=$(cd ../linux/tools/testing/selftests/rdma 2>/dev/null && pwd)
+if [ -z "$dir" ] || [ ! -f modules/modules.builtin ]; then
+	echo "TAP version 13"
+	echo "1..0 # SKIP no kernel tree or modules.builtin (scripts/build-selftests.sh)"
+	exit 4
+fi
+tmp=$(mktemp -d /tmp/ksft_rdma.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+kver=$(uname -r)
+mkdir -p "$tmp/root/lib/modules/$kver" "$tmp/bin"
+cp modules/modules.builtin modules/modules.builtin.modinfo "$tmp/root/lib/modules/$kver/"
+: >"$tmp/root/lib/modules/$kver/modules.order"	# no loadable modules
+depmod -b "$tmp/root" "$kver" || exit 1
+printf '#!/bin/sh\nexec /usr/sbin/modprobe -d %s "$@"\n' "$tmp/root" >"$tmp/bin/modprobe"
+printf '#!/bin/sh\nexec /usr/sbin/modinfo -b %s "$@"\n' "$tmp/root" >"$tmp/bin/modinfo"
+chmod 755 "$tmp/bin/modprobe" "$tmp/bin/modinfo"
+export PATH=$tmp/bin:$PATH
+
+if [ $# -gt 0 ]; then
+	scripts=("$@")
+else
+	mapfile -t scripts < <(sed -n '/^TEST_PROGS/,/[^\\]$/p' "$dir/Makefile" |
+		grep -o '[A-Za-z0-9_]*\.sh')
+fi
+echo "TAP version 13"
+echo "1..${#scripts[@]}"
+n=0 bad=0
+for s in "${scripts[@]}"; do
+	n=$((n + 1))
+	(cd "$dir" && bash "./$s") >"$tmp/out" 2>&1
+	rc=$?
+	sed 's/^/# /' "$tmp/out" | tail -n 20
+	case $rc in
+	0) echo "ok $n $s" ;;
+	4) echo "ok $n $s # SKIP $(grep -m1 -i skip "$tmp/out" | sed 's/^[#[:space:]]*//')" ;;
+	*) echo "not ok $n $s # exit status $rc"; bad=1 ;;
+	esac
+done
+exit $bad
