@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Soft-RoCE (rxe) and soft-iWARP (siw) devices on both ends of a veth pair
-# come up ACTIVE with RoCEv2 GIDs for the veth addresses, and go away
-# cleanly. (RC traffic between two local rxe devices is issue 4's.)
+# come up ACTIVE with RoCEv2 GIDs for the veth addresses, hold 200 CQs and
+# 50 QPs in one user context (rdma_mmap_keys), and go away cleanly. (RC
+# traffic between two local rxe devices is issue 4's.)
 set -u
 . "$(dirname "$0")/ktap_helpers.sh"
 . "$(dirname "$0")/rdma_lib.sh"
@@ -10,7 +11,7 @@ set -u
 trap 'rdma_cleanup rxe0 rxe1 siw0 siw1' EXIT
 
 ktap_print_header
-ktap_set_plan 7
+ktap_set_plan 9
 
 veth_pair 192.168.77.1 192.168.77.2 ||
 	ktap_exit_fail_msg "cannot create the veth pair"
@@ -41,6 +42,15 @@ if [ -z "$g0" ] || [ -z "$g1" ]; then
 else
 	ktap_test_pass "rxe RoCEv2 GIDs for the veth addresses (index $g0, $g1)"
 fi
+
+# Many queues in one context: siw's mmap offsets must never be the one
+# its user library takes for "no mapping".
+for d in rxe0 siw0; do
+	out=$("$(dirname "$0")/rdma_mmap_keys" "$d" 2>&1)
+	rc=$?
+	echo "$out" | sed 's/^/# /'
+	ktap_test_result "$d: 200 CQs and 50 QPs in one context" test $rc = 0
+done
 
 # Teardown: every device goes away with its link.
 ok=1
