@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # The kernel tree's own RDMA selftests (tools/testing/selftests/rdma: rxe
 # on veth pairs and in network namespaces), run from the shared tree, one
-# TAP line per script by its exit status (some scripts send their own
-# output to /dev/null), its stderr as diagnostics.
+# TAP line per script by its exit status, each under a timeout of 300 s.
+# Most scripts send their own output to /dev/null: they run under bash -x,
+# and a failing script's trace is the diagnostics.
 #
 # rdma_rxe, veth and tun are built in and the guest has no /lib/modules:
 # modinfo and modprobe run against a module directory made here from the
@@ -25,7 +26,11 @@ kver=$(uname -r)
 mkdir -p "$tmp/root/lib/modules/$kver" "$tmp/bin"
 cp modules/modules.builtin modules/modules.builtin.modinfo "$tmp/root/lib/modules/$kver/"
 : >"$tmp/root/lib/modules/$kver/modules.order"	# no loadable modules
-depmod -b "$tmp/root" "$kver" || exit 1
+if ! depmod -b "$tmp/root" "$kver"; then
+	echo "TAP version 13"
+	echo "Bail out! depmod failed"
+	exit 1
+fi
 printf '#!/bin/sh\nexec /usr/sbin/modprobe -d %s "$@"\n' "$tmp/root" >"$tmp/bin/modprobe"
 printf '#!/bin/sh\nexec /usr/sbin/modinfo -b %s "$@"\n' "$tmp/root" >"$tmp/bin/modinfo"
 chmod 755 "$tmp/bin/modprobe" "$tmp/bin/modinfo"
@@ -42,13 +47,20 @@ echo "1..${#scripts[@]}"
 n=0 bad=0
 for s in "${scripts[@]}"; do
 	n=$((n + 1))
-	(cd "$dir" && bash "./$s") >"$tmp/out" 2>&1
+	(cd "$dir" && exec timeout -k 10 300 bash -x "./$s") >"$tmp/out" 2>&1
 	rc=$?
-	sed 's/^/# /' "$tmp/out" | tail -n 20
 	case $rc in
-	0) echo "ok $n $s" ;;
-	4) echo "ok $n $s # SKIP $(grep -m1 -i skip "$tmp/out" | sed 's/^[#[:space:]]*//')" ;;
-	*) echo "not ok $n $s # exit status $rc"; bad=1 ;;
+	0)
+		# the script's own KTAP results, if it prints any
+		grep -E '^(not )?ok [0-9]' "$tmp/out" | sed 's/^/# /'
+		echo "ok $n $s"
+		;;
+	4) echo "ok $n $s # SKIP $(grep -m1 -i skip "$tmp/out" | sed 's/^[+#[:space:]]*//')" ;;
+	*)
+		sed 's/^/# /' "$tmp/out" | tail -n 80
+		echo "not ok $n $s # exit status $rc$( [ $rc = 124 ] && echo ", timed out")"
+		bad=1
+		;;
 	esac
 done
 exit $bad

@@ -3,17 +3,26 @@
 # rdma-core's whole test suite (bin/run_tests.py: pyverbs and the tests/
 # directory) on rxe or siw, one device on veth0 of a veth pair, dma-bufs
 # from /dev/udmabuf (rdma-core-patches/0003). The series must not turn any
-# of its cases into an error; the skips are explained in docs/rdma.md.
+# of its cases into an error. Most cases skip, for want of features these
+# devices do not have (docs/workbench.md lists why); a floor of passing
+# cases per device makes a run where everything skips fail.
 #
 # usage: rdma_core_tests.sh [rxe|siw] [run_tests.py arguments...]
 cd "$(dirname "$0")" || exit 1
 . ./rdma_lib.sh
 type=${1:-rxe}
-shift
+[ $# -gt 0 ] && shift
+case $type in
+rxe) min=100 ;;	# 150 of 390 passed in session 9
+siw) min=30 ;;	# 42 of 390
+*) echo "usage: $0 [rxe|siw] [run_tests.py arguments...]" >&2; exit 2 ;;
+esac
+[ $# -gt 0 ] && min=1
 dev0_with_rdma_core 192.168.81 "$type"
 out=$(mktemp)
 PYTHONWARNINGS=ignore "$rc_dir/bin/run_tests.py" --dev ${type}0 --gpu udmabuf -v "$@" >"$out" 2>&1
 rc=$?
-unittest_tap "$out"
-rm -f "$out"
+unittest_tap "$out" "$min" | tee "$out.tap"
+grep -q "^not ok" "$out.tap" && rc=1
+rm -f "$out" "$out.tap"
 exit $rc

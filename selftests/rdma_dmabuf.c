@@ -643,7 +643,7 @@ out:
 /*
  * ibv_rereg_mr() of an ordinary MR, the case of rdma-core's
  * MRTest.test_mr_rereg_pd: moved to a PD the QPs are not on, an RDMA
- * WRITE through it fails with a remote access error; moved back and
+ * READ from it fails with a remote access error; moved back and
  * made writable, traffic flows again on a fresh connection.
  */
 static void check_rereg_plain(void)

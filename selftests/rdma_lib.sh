@@ -97,32 +97,43 @@ dev0_with_rdma_core() {
 }
 
 # unittest's verbose output ($1, run with PYTHONWARNINGS=ignore) as TAP on
-# stdout, one line per test: "NAME ... RESULT", where a warning printed
-# mid-line pushes RESULT to a line of its own. Then the whole output as
-# diagnostics if a test failed, else its last lines.
+# stdout, one line per test. unittest prints "NAME (module.Class.NAME)",
+# then, if the test has a docstring, its first line on a line of its own,
+# then " ... RESULT"; output of the test without a newline can push RESULT
+# to a later line or glue text before it. The test count must match
+# unittest's "Ran N tests", and at least $2 tests (default 1) must pass,
+# so that a run where everything skips (no port up, say) fails. Then the
+# whole output as diagnostics if anything failed, else its last lines.
 unittest_tap() {
+	local out=$1 min=${2:-1}
 	echo "TAP version 13"
-	awk '
+	awk -v min="$min" '
 	function judge(r) {
-		if (r ~ /^ok$/) print "ok " ++n " " name
+		if (r ~ /^ok$/) { print "ok " ++n " " name; pass++ }
 		else if (r ~ /^skipped /) { sub(/^skipped /, "", r); print "ok " ++n " " name " # SKIP " r }
-		else if (r ~ /^(ERROR|FAIL|unexpected success)$/) print "not ok " ++n " " name " # " r
+		else if (r ~ /(ERROR|FAIL|unexpected success)$/) print "not ok " ++n " " name " # " r
 		else if (r ~ /^expected failure$/) print "ok " ++n " " name " # TODO expected failure"
 		else return 0
 		return 1
 	}
+	/^[A-Za-z_][A-Za-z0-9_]* \([A-Za-z0-9_.]+\)( \.\.\. |$)/ { id = $1 }
 	/ \.\.\. / {
-		name = $0; sub(/ \.\.\. .*/, "", name)
-		r = $0; sub(/.* \.\.\. /, "", r)
+		name = id; r = $0; sub(/.* \.\.\. /, "", r)
 		pending = !judge(r)
 		next
 	}
 	pending && judge($0) { pending = 0 }
-	END { print "1.." n }' "$1"
+	/^Ran [0-9]+ tests? in / { ran = $2 }
+	END {
+		m = n
+		if (ran != m) print "not ok " ++n " unittest ran " ran + 0 " tests, " m " reported"
+		if (pass < min) print "not ok " ++n " at least " min " tests pass: " pass + 0
+		print "1.." n
+	}' "$out"
 	# unittest ends with "OK ..." or "FAILED (...)"
-	if ! tail -n 3 "$1" | grep -q "^OK"; then
-		sed 's/^/# /' "$1"
+	if ! tail -n 3 "$out" | grep -q "^OK"; then
+		sed 's/^/# /' "$out"
 	else
-		sed 's/^/# /' "$1" | tail -n 5
+		sed 's/^/# /' "$out" | tail -n 5
 	fi
 }
