@@ -8,13 +8,14 @@
 #   make vm CMD='...'  boot the debug kernel and run one command in the guest
 #   make patches       export build/linux (base..HEAD) into kernel/patches
 #   make rdma-core     build rdma-core + rdma-core-patches in place for the guest
+#   make rdma-core-tests  rdma-core's whole test suite on rxe and siw (on demand)
 #   make perftest      build perftest + perftest-patches for the guest
 #   make clean         remove build/ (caches in ~/.cache/phyr-workbench stay)
 
 S := scripts
 SUITES ?=
 
-.PHONY: all run check kernel kernel-bench bench debug-cost rootfs selftests rdma-core perftest vm patches clean distclean
+.PHONY: all run check kernel kernel-bench bench debug-cost rootfs selftests rdma-core rdma-core-tests perftest vm patches clean distclean
 
 all: check
 
@@ -50,6 +51,12 @@ bench: kernel-bench rootfs
 
 check:
 	@$(S)/run-tests.sh $(SUITES)
+
+# rdma-core's whole test suite on rxe and on siw, on demand (about 15 min
+# under TCG; make check runs siw's whole and rxe's MR tests, docs/workbench.md)
+rdma-core-tests: selftests rdma-core
+	@$(S)/vm.sh --timeout 3600 --log build/logs/rdma-core-tests-console.log -- \
+		bash -c 'cd /phyr/build/selftests && ./rdma_core_tests.sh rxe; a=$$?; ./rdma_core_tests.sh siw; exit $$((a | $$?))'
 
 # what each debug option costs the guest (docs/workbench.md)
 debug-cost: selftests rdma-core kernel-bench
