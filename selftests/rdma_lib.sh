@@ -104,8 +104,9 @@ dev0_with_rdma_core() {
 # unittest's "Ran N tests", and at least $2 tests (default 1) must pass,
 # so that a run where everything skips (no port up, say) fails. Then the
 # whole output as diagnostics if anything failed, else its last lines.
+# Returns non-zero if a TAP line is "not ok".
 unittest_tap() {
-	local out=$1 min=${2:-1}
+	local out=$1 min=${2:-1} st=0
 	echo "TAP version 13"
 	awk -v min="$min" '
 	function judge(r) {
@@ -129,7 +130,9 @@ unittest_tap() {
 		if (ran != m) print "not ok " ++n " unittest ran " ran + 0 " tests, " m " reported"
 		if (pass < min) print "not ok " ++n " at least " min " tests pass: " pass + 0
 		print "1.." n
-	}' "$out"
+	}' "$out" | tee "$out.tap"
+	grep -q "^not ok" "$out.tap" && st=1
+	rm -f "$out.tap"
 	# unittest's verdict is a line "OK ..." or "FAILED (...)" (pyverbs
 	# may print tracebacks of its own teardown after it)
 	if grep -q "^FAILED" "$out" || ! grep -q "^OK" "$out"; then
@@ -137,4 +140,5 @@ unittest_tap() {
 	else
 		sed 's/^/# /' "$out" | tail -n 5
 	fi
+	return $st
 }
