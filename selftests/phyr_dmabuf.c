@@ -10,8 +10,10 @@
  * for classic importers (dma_buf_phyr_map_sgt()) must cover the buffer:
  * without an IOMMU its segments are the ranges split at the device's
  * segment size, behind an IOMMU ("--iommu", run in a boot with a virtual
- * IOMMU) a fragmented buffer becomes one contiguous IOVA range. Errors
- * must carry the right errno.
+ * IOMMU) a fragmented buffer becomes one contiguous IOVA range. What the
+ * system heap's own map_dma_buf gives a classic importer must fit the
+ * importing device's 64 KiB segment limit. Errors must carry the right
+ * errno.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -162,6 +164,8 @@ static int phyr_pin(void *addr, size_t len, struct ranges *rs)
 	return phyr_ranges(cmd, rs);
 }
 
+static int segs_dump(const char *cmd, struct ranges *rs);
+
 /*
  * The DMA segments the converter maps of dma-buf @fd for the test
  * importer's own device (@dev NULL) or a PCI device, in order and not
@@ -169,13 +173,24 @@ static int phyr_pin(void *addr, size_t len, struct ranges *rs)
  */
 static int sgt_dump(int fd, const char *dev, struct ranges *rs)
 {
-	char cmd[96], line[128];
+	char cmd[96];
+
+	snprintf(cmd, sizeof(cmd), "sgt %d %s", fd, dev ? dev : "");
+	return segs_dump(cmd, rs);
+}
+
+/*
+ * The DMA segments of an "sgt" or "sgt-classic" command @cmd, in order
+ * and not merged.
+ */
+static int segs_dump(const char *cmd, struct ranges *rs)
+{
+	char line[128];
 	uint64_t addr, len, total;
 	unsigned int nr;
 	FILE *f;
 
 	memset(rs, 0, sizeof(*rs));
-	snprintf(cmd, sizeof(cmd), "sgt %d %s", fd, dev ? dev : "");
 	f = phyr_cmd(cmd);
 	if (!f)
 		return -errno;
@@ -439,6 +454,53 @@ static int dump_ranges_and_segs(const char *name, int fd)
 	}
 	split_ranges(&got, 64 << 10, &want);
 	return 0;
+}
+
+/*
+ * What a classic importer on the module's own device (no IOMMU, 64 KiB
+ * segments) gets from dma_buf_map_attachment(), here from the exporter's
+ * own map_dma_buf: segments no longer than 64 KiB that, laid end to end,
+ * are the buffer's physical ranges.
+ */
+static void check_sgt_classic(const char *name, int fd)
+{
+	static struct ranges joined;
+	uint64_t longest = 0, next = 0;
+	char cmd[64];
+	unsigned int i;
+	int ret;
+
+	ret = fd < 0 ? -errno : phyr_dump(fd, &got);
+	snprintf(cmd, sizeof(cmd), "sgt-classic %d", fd);
+	if (!ret)
+		ret = segs_dump(cmd, &segs);
+	if (!ret && segs.n > MAX_RANGES)
+		ret = -E2BIG;
+	if (ret) {
+		ksft_test_result_fail("%s: %s\n", name, strerror(-ret));
+		return;
+	}
+	memset(&joined, 0, sizeof(joined));
+	joined.all_ram = 1;
+	for (i = 0; i < segs.n; i++) {
+		struct range *r = &segs.r[i];
+
+		if (r->len > longest)
+			longest = r->len;
+		if (joined.n && r->paddr == next) {
+			joined.r[joined.n - 1].len += r->len;
+		} else {
+			joined.r[joined.n++] = *r;
+		}
+		joined.length += r->len;
+		next = r->paddr + r->len;
+	}
+	if (longest > 64 << 10)
+		ksft_print_msg("%s: a segment of %" PRIu64 " bytes, the device takes 64 KiB\n",
+			       name, longest);
+	ksft_test_result(longest <= 64 << 10 && same_ranges(name, &joined, &got),
+			 "%s: %u ranges -> %u segments, the longest %" PRIu64 " bytes\n",
+			 name, got.n, segs.n, longest);
 }
 
 /* Without an IOMMU the converter hands out the ranges, split. */
@@ -858,7 +920,7 @@ int main(int argc, char **argv)
 		ksft_exit_skip("%s: %s (CONFIG_DMABUF_PHYR_TEST)\n", DUMP, strerror(errno));
 	if (argc > 1 && !strcmp(argv[1], "--iommu"))
 		iommu_main();
-	ksft_set_plan(36);
+	ksft_set_plan(37);
 
 	check_udmabuf("udmabuf 4K pages", 0, 64 * page_size, 0, 64 * page_size);
 	check_udmabuf("udmabuf 4K window", 0, 64 * page_size, 5 * page_size,
@@ -882,6 +944,7 @@ int main(int argc, char **argv)
 	close(fd);
 	fd = new_heap(8 << 20);
 	check_sgt_direct("sgt system heap 8 MiB", fd);
+	check_sgt_classic("sgt-classic system heap 8 MiB (the heap's own map)", fd);
 	check_sgt_sync("sgt-sync system heap 8 MiB", fd, 0);
 	close(fd);
 	fd = phyr_test_export(64 * page_size, "");
