@@ -124,6 +124,7 @@ struct rx_state {
 	unsigned char want, got;
 	bool eof;
 	bool rearm;
+	int revoke_err;		/* the error that ended the request after a revocation */
 };
 
 static void rx_one(struct rx_state *st, const struct io_uring_cqe *cqe,
@@ -213,12 +214,14 @@ static int run_server(void)
 
 		area_sync(&a, DMA_BUF_SYNC_START);
 		io_uring_for_each_cqe(&ring, head, cqe) {
-			/* After a revocation the request must end, with an
-			 * error: the area can take no more data.
+			/* After a revocation the request must end with
+			 * ENODEV: the area can take no more data, and the
+			 * kernel says why.
 			 */
 			if (revoked && cqe->res < 0) {
 				printf("zcrx_nsim: after the revocation: %s after %" PRIu64 " bytes\n",
 				       ename(-cqe->res), st.received);
+				st.revoke_err = -cqe->res;
 				st.eof = true;
 				seen++;
 				break;
@@ -271,8 +274,13 @@ static int run_server(void)
 	else
 		printf("zcrx_nsim: copy fallback: unknown\n");
 
-	if (cfg.revoke_at)
-		ok = revoked && st.received < cfg.bytes && !st.bad;
+	if (cfg.revoke_at) {
+		ok = revoked && st.received < cfg.bytes && !st.bad &&
+		     st.revoke_err == ENODEV;
+		if (revoked && st.revoke_err != ENODEV)
+			printf("zcrx_nsim: the request ended with %s, not ENODEV\n",
+			       st.revoke_err ? ename(st.revoke_err) : "no error");
+	}
 	else
 		ok = st.received == cfg.bytes && !st.bad;
 	if (cfg.strict && (!q.stats || copy_bytes)) {
@@ -295,7 +303,7 @@ static void usage(const char *prog)
 		"  -E  area from a dma-buf of the phyr test exporter\n"
 		"  -z  fail if any data went through the kernel's copy fallback\n"
 		"  -R BYTES  with -E: revoke the dma-buf after BYTES, expect the\n"
-		"      stream to end with an error before all of it arrived\n"
+		"      stream to end with ENODEV before all of it arrived\n"
 		"  -W  only register an area of a test exporter buffer that is\n"
 		"      revoked while it attaches; succeed if that fails with ENODEV\n",
 		prog, prog);

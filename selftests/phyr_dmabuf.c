@@ -11,9 +11,9 @@
  * without an IOMMU its segments are the ranges split at the device's
  * segment size, behind an IOMMU ("--iommu", run in a boot with a virtual
  * IOMMU) a fragmented buffer becomes one contiguous IOVA range. What the
- * system heap's own map_dma_buf gives a classic importer must fit the
- * importing device's 64 KiB segment limit. Errors must carry the right
- * errno.
+ * system and CMA heaps' own map_dma_buf give a classic importer must fit
+ * the importing device's 64 KiB segment limit, and a device without a
+ * limit must get a table too. Errors must carry the right errno.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -391,18 +391,27 @@ out:
 	return buf;
 }
 
-static int new_heap(size_t size)
+static int new_heap_of(const char *name, size_t size)
 {
 	struct dma_heap_allocation_data d = {
 		.len = size,
 		.fd_flags = O_RDWR | O_CLOEXEC,
 	};
-	int heap = open("/dev/dma_heap/system", O_RDONLY);
-	int ret = heap < 0 ? -1 : ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &d);
+	char path[64];
+	int heap;
+	int ret;
 
+	snprintf(path, sizeof(path), "/dev/dma_heap/%s", name);
+	heap = open(path, O_RDONLY);
+	ret = heap < 0 ? -1 : ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &d);
 	if (heap >= 0)
 		close(heap);
 	return ret ? -1 : (int)d.fd;
+}
+
+static int new_heap(size_t size)
+{
+	return new_heap_of("system", size);
 }
 
 /*
@@ -457,12 +466,14 @@ static int dump_ranges_and_segs(const char *name, int fd)
 }
 
 /*
- * What a classic importer on the module's own device (no IOMMU, 64 KiB
- * segments) gets from dma_buf_map_attachment(), here from the exporter's
- * own map_dma_buf: segments no longer than 64 KiB that, laid end to end,
- * are the buffer's physical ranges.
+ * What a classic importer gets from dma_buf_map_attachment(), here from
+ * the exporter's own map_dma_buf: on the module's own device (no IOMMU,
+ * 64 KiB segments, @max_seg 64 KiB) segments no longer than 64 KiB, on its
+ * "nolimit" device (UINT_MAX) a table at all; either way segments that,
+ * laid end to end, are the buffer's physical ranges.
  */
-static void check_sgt_classic(const char *name, int fd)
+static void check_sgt_classic(const char *name, int fd, const char *dev,
+			      uint64_t max_seg)
 {
 	static struct ranges joined;
 	uint64_t longest = 0, next = 0;
@@ -471,13 +482,37 @@ static void check_sgt_classic(const char *name, int fd)
 	int ret;
 
 	ret = fd < 0 ? -errno : phyr_dump(fd, &got);
-	snprintf(cmd, sizeof(cmd), "sgt-classic %d", fd);
+	if (ret == -EOPNOTSUPP) {
+		/* an exporter without map_phyr: its pages, as mapped */
+		off_t size = lseek(fd, 0, SEEK_END);
+		volatile unsigned char *mem = size <= 0 ? MAP_FAILED :
+			mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+		off_t off;
+
+		if (mem == MAP_FAILED) {
+			ret = -errno;
+		} else {
+			for (off = 0; off < size; off += page_size)
+				(void)mem[off];
+			ret = pagemap_ranges((void *)mem, size, &got);
+			munmap((void *)mem, size);
+		}
+	}
+	snprintf(cmd, sizeof(cmd), "sgt-classic %d %s", fd, dev);
 	if (!ret)
 		ret = segs_dump(cmd, &segs);
 	if (!ret && segs.n > MAX_RANGES)
 		ret = -E2BIG;
 	if (ret) {
 		ksft_test_result_fail("%s: %s\n", name, strerror(-ret));
+		return;
+	}
+	for (i = 0; i < got.n && i < MAX_RANGES; i++)
+		if (got.r[i].len > 64 << 10)
+			break;
+	if (i == got.n || i == MAX_RANGES) {
+		/* the heap found no high-order pages: nothing to split */
+		ksft_test_result_skip("%s: no range above 64 KiB\n", name);
 		return;
 	}
 	memset(&joined, 0, sizeof(joined));
@@ -495,10 +530,10 @@ static void check_sgt_classic(const char *name, int fd)
 		joined.length += r->len;
 		next = r->paddr + r->len;
 	}
-	if (longest > 64 << 10)
-		ksft_print_msg("%s: a segment of %" PRIu64 " bytes, the device takes 64 KiB\n",
-			       name, longest);
-	ksft_test_result(longest <= 64 << 10 && same_ranges(name, &joined, &got),
+	if (longest > max_seg)
+		ksft_print_msg("%s: a segment of %" PRIu64 " bytes, the device takes %" PRIu64 "\n",
+			       name, longest, max_seg);
+	ksft_test_result(longest <= max_seg && same_ranges(name, &joined, &got),
 			 "%s: %u ranges -> %u segments, the longest %" PRIu64 " bytes\n",
 			 name, got.n, segs.n, longest);
 }
@@ -920,7 +955,7 @@ int main(int argc, char **argv)
 		ksft_exit_skip("%s: %s (CONFIG_DMABUF_PHYR_TEST)\n", DUMP, strerror(errno));
 	if (argc > 1 && !strcmp(argv[1], "--iommu"))
 		iommu_main();
-	ksft_set_plan(37);
+	ksft_set_plan(40);
 
 	check_udmabuf("udmabuf 4K pages", 0, 64 * page_size, 0, 64 * page_size);
 	check_udmabuf("udmabuf 4K window", 0, 64 * page_size, 5 * page_size,
@@ -944,7 +979,18 @@ int main(int argc, char **argv)
 	close(fd);
 	fd = new_heap(8 << 20);
 	check_sgt_direct("sgt system heap 8 MiB", fd);
-	check_sgt_classic("sgt-classic system heap 8 MiB (the heap's own map)", fd);
+	check_sgt_classic("sgt-classic system heap 8 MiB (the heap's own map)",
+			  fd, "", 64 << 10);
+	check_sgt_classic("sgt-classic system heap 8 MiB, a device without a segment limit",
+			  fd, "nolimit", UINT32_MAX);
+	close(fd);
+	fd = new_heap_of("default_cma_region", 8 << 20);
+	check_sgt_classic("sgt-classic CMA heap 8 MiB (contiguous, the heap's own map)",
+			  fd, "", 64 << 10);
+	check_sgt_classic("sgt-classic CMA heap 8 MiB, a device without a segment limit",
+			  fd, "nolimit", UINT32_MAX);
+	close(fd);
+	fd = new_heap(8 << 20);
 	check_sgt_sync("sgt-sync system heap 8 MiB", fd, 0);
 	close(fd);
 	fd = phyr_test_export(64 * page_size, "");

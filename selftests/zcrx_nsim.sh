@@ -166,7 +166,7 @@ rc=$?
 srv=
 sed 's/^/# /' "$log"
 rm -f "$log"
-ktap_test_result "dma-buf revoked after 1M of 16M: the stream ends with an error, the data before it verified" \
+ktap_test_result "dma-buf revoked after 1M of 16M: the stream ends with ENODEV, the data before it verified" \
 	test $rc = 0
 ktap_test_result "dma-buf revoked: queue $QUEUE drops the io_uring provider while the ifq lives" \
 	test $gone = 1
