@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # The kernel tree's own RDMA selftests (tools/testing/selftests/rdma: rxe
 # on veth pairs and in network namespaces), run from the shared tree, one
-# TAP line per script by its exit status, each under a timeout of 300 s.
+# TAP line per script by its exit status, each under a timeout of 480 s.
 # Most scripts send their own output to /dev/null: they run under bash -x,
 # and a failing script's trace is the diagnostics.
 #
@@ -47,7 +47,7 @@ echo "1..${#scripts[@]}"
 n=0 bad=0
 for s in "${scripts[@]}"; do
 	n=$((n + 1))
-	(cd "$dir" && exec timeout -k 10 300 bash -x "./$s") >"$tmp/out" 2>&1
+	(cd "$dir" && exec timeout -k 10 480 bash -x "./$s") >"$tmp/out" 2>&1
 	rc=$?
 	case $rc in
 	0)

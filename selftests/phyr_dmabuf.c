@@ -477,32 +477,33 @@ static void check_sgt_classic(const char *name, int fd, const char *dev,
 {
 	static struct ranges joined;
 	uint64_t longest = 0, next = 0;
+	bool contiguous;
 	char cmd[64];
 	unsigned int i;
 	int ret;
 
 	ret = fd < 0 ? -errno : phyr_dump(fd, &got);
-	if (ret == -EOPNOTSUPP) {
-		/* an exporter without map_phyr: its pages, as mapped */
-		off_t size = lseek(fd, 0, SEEK_END);
-		volatile unsigned char *mem = size <= 0 ? MAP_FAILED :
-			mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
-		off_t off;
-
-		if (mem == MAP_FAILED) {
-			ret = -errno;
-		} else {
-			for (off = 0; off < size; off += page_size)
-				(void)mem[off];
-			ret = pagemap_ranges((void *)mem, size, &got);
-			munmap((void *)mem, size);
-		}
-	}
+	/*
+	 * An exporter without map_phyr (the CMA heap) is contiguous, and
+	 * its mapping is VM_PFNMAP, which pagemap does not show: one range
+	 * of the buffer's size, from the first segment's address.
+	 */
+	contiguous = ret == -EOPNOTSUPP;
 	snprintf(cmd, sizeof(cmd), "sgt-classic %d %s", fd, dev);
-	if (!ret)
+	if (!ret || contiguous)
 		ret = segs_dump(cmd, &segs);
 	if (!ret && segs.n > MAX_RANGES)
 		ret = -E2BIG;
+	if (!ret && contiguous) {
+		off_t size = lseek(fd, 0, SEEK_END);
+
+		memset(&got, 0, sizeof(got));
+		got.all_ram = 1;
+		if (size <= 0 || !segs.n)
+			ret = -EIO;
+		else
+			add_range(&got, segs.r[0].paddr, size);
+	}
 	if (ret) {
 		ksft_test_result_fail("%s: %s\n", name, strerror(-ret));
 		return;
