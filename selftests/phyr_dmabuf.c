@@ -476,7 +476,7 @@ static void check_sgt_classic(const char *name, int fd, const char *dev,
 			      uint64_t max_seg)
 {
 	static struct ranges joined;
-	uint64_t longest = 0, next = 0;
+	uint64_t longest = 0;
 	bool contiguous;
 	char cmd[64];
 	unsigned int i;
@@ -519,17 +519,9 @@ static void check_sgt_classic(const char *name, int fd, const char *dev,
 	memset(&joined, 0, sizeof(joined));
 	joined.all_ram = 1;
 	for (i = 0; i < segs.n; i++) {
-		struct range *r = &segs.r[i];
-
-		if (r->len > longest)
-			longest = r->len;
-		if (joined.n && r->paddr == next) {
-			joined.r[joined.n - 1].len += r->len;
-		} else {
-			joined.r[joined.n++] = *r;
-		}
-		joined.length += r->len;
-		next = r->paddr + r->len;
+		if (segs.r[i].len > longest)
+			longest = segs.r[i].len;
+		add_range(&joined, segs.r[i].paddr, segs.r[i].len);
 	}
 	if (longest > max_seg)
 		ksft_print_msg("%s: a segment of %" PRIu64 " bytes, the device takes %" PRIu64 "\n",
