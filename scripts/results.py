@@ -21,14 +21,20 @@ def leaves(group):
             yield f"{sub['name']}.{name}", status
 
 
-def tap_results(text):
-    """Top-level TAP/KTAP result lines: (ok, skip, description)."""
+def tap_results(text, diag=None):
+    """Top-level TAP/KTAP result lines: (ok, skip, description).
+    With a dict as diag, the last diagnostic ('# ...') lines before each
+    failing result are stored there under its description."""
     plan = None
     out = []
+    comments = []
     for line in text.splitlines():
         m = re.match(r"^1\.\.(\d+)", line)
         if m:
             plan = int(m.group(1))
+            continue
+        if line.startswith("#"):
+            comments = (comments + [line])[-12:]
             continue
         m = re.match(r"^(not )?ok \d+\s*-?\s*(.*)$", line)
         if not m:
@@ -36,6 +42,9 @@ def tap_results(text):
         desc = m.group(2)
         skip = bool(re.search(r"#\s*SKIP", desc, re.I))
         out.append((m.group(1) is None, skip, desc))
+        if diag is not None and m.group(1) and not skip:
+            diag[desc] = comments
+        comments = []
     return plan, out
 
 
@@ -97,6 +106,7 @@ def main():
 
     passed = failed = skipped = 0
     details = []
+    skips = []
 
     def suite_line(name, p, f, s, note=""):
         nonlocal passed, failed, skipped
@@ -177,7 +187,8 @@ def main():
         busy = t[1] if len(t) > 1 and t[1] != "-" else None
         times.append((boot, name, secs, busy, measured, budget))
         text = open(tap, errors="replace").read()
-        plan, res = tap_results(text)
+        diag = {}
+        plan, res = tap_results(text, diag)
         p = sum(1 for ok, sk, _ in res if ok and not sk)
         sk = sum(1 for ok, sk, _ in res if sk)
         bad = [d for ok, sk, d in res if not ok and not sk]
@@ -195,10 +206,12 @@ def main():
         elif not res:
             bad.append("no TAP results")
         suite_line(name, p, len(bad), sk, note)
-        details += [f"{name}: {d}" for d in bad]
+        for d in bad:
+            details.append(f"{name}: {d}")
+            details += [f"    {c}" for c in diag.get(d, [])]
         for ok, s, d in res:
             if s:
-                details.append(f"{name}: skipped: {d}")
+                skips.append(f"{name}: skipped: {d}")
 
     # The boots themselves: a hang or crash after the last suite still fails.
     for b in boots:
@@ -216,8 +229,13 @@ def main():
 
     print_times(a, times, boots)
 
+    # Skips first and failures last: CI shows the tail of a long output.
+    if skips:
+        print("skipped:")
+        for d in skips:
+            print(f"  {d}")
     if details:
-        print("details:")
+        print("failures:")
         for d in details:
             print(f"  {d}")
     print(f"{passed} passed, {failed} failed, {skipped} skipped")

@@ -28,7 +28,7 @@ expect_fail() {
 }
 
 ktap_print_header
-ktap_set_plan 7
+ktap_set_plan 8
 
 # 1. A broken patch stops the series and is named. The tree is a sparse
 #    checkout of the base holding only the files the two patches touch:
@@ -81,12 +81,14 @@ expect_fail "guest that never reaches the command" "never finished the command|t
 mkdir -p "$tmp/st/bin" "$tmp/st/res"
 printf '#!/bin/sh\necho 1..1\necho ok 1 fine\n' >"$tmp/st/bin/fast.sh"
 printf '#!/bin/sh\necho 1..2\necho ok 1 started\nsleep 60\necho ok 2 late\n' >"$tmp/st/bin/slow.sh"
+printf '#!/bin/sh\necho 1..2\necho "# client: why it broke"\necho not ok 1 broken\necho "ok 2 later # SKIP no reason"\n' >"$tmp/st/bin/diag.sh"
 chmod +x "$tmp/st/bin/"*.sh
 printf '%s\n' "first x 1 30 ./fast.sh" "hang x 1 2 ./slow.sh" "after x 1 30 ./fast.sh" \
+	"diag x 1 30 ./diag.sh" \
 	>"$tmp/st/suites"
 echo 0 >"$tmp/st/res/boot-x.rc"
 PHYR_SUITES="$tmp/st/suites" PHYR_SUITE_BIN="$tmp/st/bin" PHYR_RESULTS="$tmp/st/res" \
-	timeout 60 bash "$TOP/selftests/run.sh" first hang after >"$tmp/st/run.log" 2>&1
+	timeout 60 bash "$TOP/selftests/run.sh" first hang after diag >"$tmp/st/run.log" 2>&1
 python3 "$TOP/scripts/results.py" --results "$tmp/st/res" --suites "$tmp/st/suites" \
 	--boots x >"$out" 2>&1
 if grep -q "hang: overran its budget of 2 s, killed after 1 results" "$out" &&
@@ -97,10 +99,18 @@ else
 	ktap_test_fail "a suite over its budget is killed and fails by name"
 fi
 if grep -qE "^  ok   after: 1 passed, 0 failed" "$out" &&
-   grep -qE "^[0-9]+ passed, 1 failed, 0 skipped$" "$out"; then
+   grep -qE "^[0-9]+ passed, 2 failed, 1 skipped$" "$out"; then
 	ktap_test_pass "the suites after it still run and report"
 else
 	sed 's/^/# /' "$out"
 	ktap_test_fail "the suites after it still run and report"
+fi
+# 8. Failures come last with the diagnostics before them (CI shows the tail).
+if tail -n 4 "$out" | grep -q "diag: broken" &&
+   tail -n 3 "$out" | grep -q "# client: why it broke"; then
+	ktap_test_pass "failures and their diagnostics end the summary"
+else
+	sed 's/^/# /' "$out"
+	ktap_test_fail "failures and their diagnostics end the summary"
 fi
 ktap_finished
