@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -141,6 +142,58 @@ static inline unsigned long free_hugepages(void)
 		fclose(f);
 	}
 	return n;
+}
+
+/* Write @val to the file @path. Return: 0, or -1. */
+static inline int write_str(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	int ok = fd >= 0 && write(fd, val, strlen(val)) == (ssize_t)strlen(val);
+
+	if (fd >= 0)
+		close(fd);
+	return ok ? 0 : -1;
+}
+
+/* FOLL_PIN references taken and not yet released, system-wide. */
+static inline long pins_held(void)
+{
+	long acquired = -1, released = -1, v;
+	char key[64];
+	FILE *f;
+
+	/* fold the per-CPU deltas so the counters are exact */
+	if (write_str("/proc/sys/vm/stat_refresh", "1"))
+		return -1;
+	f = fopen("/proc/vmstat", "r");
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %ld", key, &v) == 2) {
+		if (!strcmp(key, "nr_foll_pin_acquired"))
+			acquired = v;
+		else if (!strcmp(key, "nr_foll_pin_released"))
+			released = v;
+	}
+	fclose(f);
+	return acquired < 0 || released < 0 ? -1 : acquired - released;
+}
+
+/*
+ * Pins held by the system, at rest: 9p pins user pages for its own I/O
+ * (writeback of the results included), so take the least of a few samples.
+ */
+static inline long pins_settled(void)
+{
+	long least = -1, v;
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		v = pins_held();
+		if (v >= 0 && (least < 0 || v < least))
+			least = v;
+		usleep(20000);
+	}
+	return least;
 }
 
 #endif

@@ -14,11 +14,13 @@
  * system and CMA heaps' own map_dma_buf give a classic importer must fit
  * the importing device's 64 KiB segment limit, and a device without a
  * limit must get a table too. Errors must carry the right errno.
+ * "--io-uring" checks io_uring registered buffers exported as dma-bufs.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/dma-heap.h>
+#include <linux/io_uring.h>
 #include <linux/udmabuf.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,7 +28,11 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
 #include <dirent.h>
 #include <unistd.h>
 
@@ -929,6 +935,351 @@ static void iommu_main(void)
 	ksft_finished();
 }
 
+/*
+ * io_uring registered buffers exported as dma-bufs
+ * (IORING_REGISTER_EXPORT_BUFFER), "--io-uring": importers see the
+ * buffer's own pages and the application's data; the export dies with the
+ * buffer's last registration (unregister, slot update, clone, ring close,
+ * exit of the process), and bad requests get their errno.
+ */
+static int iou_ring(void)
+{
+	struct io_uring_params p;
+
+	memset(&p, 0, sizeof(p));
+	return syscall(__NR_io_uring_setup, 4, &p);
+}
+
+static int iou_reg(int ring, unsigned int op, void *arg, unsigned int nr)
+{
+	int ret = syscall(__NR_io_uring_register, ring, op, arg, nr);
+
+	return ret < 0 ? -errno : ret;
+}
+
+static int iou_register(int ring, void *mem, size_t len)
+{
+	struct iovec iov = { .iov_base = mem, .iov_len = len };
+
+	return iou_reg(ring, IORING_REGISTER_BUFFERS, &iov, 1);
+}
+
+static int iou_export(int ring, unsigned int idx, uint64_t off, uint64_t len)
+{
+	struct io_uring_buf_export e = {
+		.buf_index = idx, .offset = off, .len = len,
+	};
+
+	return iou_reg(ring, IORING_REGISTER_EXPORT_BUFFER, &e, 1);
+}
+
+#define IOU_SIZE	(8UL << 20)
+
+/* The export of [off, off + len) of @mem: its pages, its data. */
+static void check_iou_pages(const char *name, int fd, char *mem, size_t len)
+{
+	int ret = fd < 0 ? fd : phyr_dump(fd, &got);
+
+	if (!ret)
+		ret = pagemap_ranges(mem, len, &want);
+	if (ret) {
+		ksft_test_result_fail("%s: %s\n", name, strerror(-ret));
+		return;
+	}
+	ksft_test_result(same_ranges(name, &got, &want) &&
+			 same_data(name, &got, mem, len),
+			 "%s: %u ranges == the buffer's pages, same data\n",
+			 name, got.n);
+}
+
+/* A map of export @fd fails with -ENODEV within @secs seconds. */
+static int iou_revoked(int fd, int secs)
+{
+	int ret, i;
+
+	for (i = 0;; i++) {
+		ret = phyr_dump(fd, &got);
+		if (ret == -ENODEV || i >= secs * 10)
+			return ret;
+		usleep(100000);
+	}
+}
+
+static void expect_revoked(const char *name, int fd, int secs)
+{
+	int ret = iou_revoked(fd, secs);
+
+	ksft_test_result(ret == -ENODEV, "%s: %s (expected %s)\n", name,
+			 strerror(-ret), strerror(ENODEV));
+}
+
+static void expect_export_errno(const char *name, int ring, int op_nr,
+				struct io_uring_buf_export *e, int err)
+{
+	int ret = iou_reg(ring, IORING_REGISTER_EXPORT_BUFFER, e, op_nr);
+
+	if (ret >= 0)
+		close(ret);
+	ksft_test_result(ret == -err, "%s: %s (expected %s)\n", name,
+			 ret >= 0 ? "an fd" : strerror(-ret), strerror(err));
+}
+
+static void check_iou_bad_input(char *mem)
+{
+	struct io_uring_rsrc_register sparse = {
+		.nr = 4, .flags = IORING_RSRC_REGISTER_SPARSE,
+	};
+	struct io_uring_buf_export e;
+	int ring = iou_ring(), empty = iou_ring();
+
+#define BAD(name, nr, err, ...) do {					\
+		e = (struct io_uring_buf_export){ __VA_ARGS__ };	\
+		expect_export_errno("io_uring export: " name, ring, nr,	\
+				    &e, err);				\
+	} while (0)
+	if (ring < 0 || empty < 0 || iou_register(ring, mem, IOU_SIZE)) {
+		ksft_exit_fail_msg("io_uring export: setup: %s\n", strerror(errno));
+		return;
+	}
+	BAD("nr_args 2", 2, EINVAL, .buf_index = 0);
+	BAD("unknown flag", 1, EINVAL, .flags = 1);
+	BAD("reserved field set", 1, EINVAL, .resv = { 0, 0, 1 });
+	BAD("index past the table", 1, EINVAL, .buf_index = 1);
+	BAD("offset + len wraps", 1, EOVERFLOW, .offset = 4096, .len = -4096ULL);
+	BAD("range past the buffer", 1, EINVAL, .offset = 4096, .len = IOU_SIZE);
+	BAD("offset at the end, len 0", 1, EINVAL, .offset = IOU_SIZE);
+	BAD("offset not page aligned", 1, EINVAL, .offset = 512, .len = 4096);
+	BAD("len not page aligned", 1, EINVAL, .len = 4097);
+	expect_export_errno("io_uring export: argument at a bad address", ring,
+			    1, (void *)8, EFAULT);
+	e = (struct io_uring_buf_export){ 0 };
+	expect_export_errno("io_uring export: no buffers registered", empty, 1,
+			    &e, ENXIO);
+	sparse.nr = 4;
+	if (iou_reg(empty, IORING_REGISTER_BUFFERS2, &sparse, sizeof(sparse)))
+		ksft_test_result_fail("io_uring export: an empty slot: sparse table: %s\n",
+				      strerror(errno));
+	else
+		expect_export_errno("io_uring export: an empty slot", empty, 1,
+				    &e, ENOENT);
+#undef BAD
+	close(ring);
+	close(empty);
+}
+
+/* The child of check_iou_exit(): export, send the fd, exit. */
+static int iou_exit_child(int sock, char *mem)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, c = 'x';
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	int ring = iou_ring(), fd;
+
+	if (ring < 0 || iou_register(ring, mem, IOU_SIZE))
+		return 1;
+	fd = iou_export(ring, 0, 0, 0);
+	if (fd < 0)
+		return 1;
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(sock, &msg, 0) == 1 ? 0 : 1;
+}
+
+/* The exporting process exits; another one holds the dma-buf. */
+static void check_iou_exit(char *mem)
+{
+	const char *name = "io_uring export: the exporter exits, the importer is revoked";
+	char cbuf[CMSG_SPACE(sizeof(int))], c;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	int sv[2], fd = -1, status;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv)) {
+		ksft_test_result_fail("%s: socketpair: %s\n", name, strerror(errno));
+		return;
+	}
+	pid = fork();
+	if (!pid)
+		_exit(iou_exit_child(sv[1], mem));
+	if (pid > 0 && recvmsg(sv[0], &msg, 0) == 1 && CMSG_FIRSTHDR(&msg))
+		memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&msg)), sizeof(int));
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	if (fd < 0)
+		ksft_test_result_fail("%s: no dma-buf from the child\n", name);
+	else
+		expect_revoked(name, fd, 10);
+	if (fd >= 0)
+		close(fd);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/*
+ * A classic importer that unmaps only some time after it is invalidated
+ * (the test module's sgt-hold): unregistering the buffer revokes the
+ * export at once, but the pages stay pinned until the importer let go of
+ * them, and are released after that without anyone waiting.
+ */
+static void check_iou_held(int ring, char *mem)
+{
+	const char *name = "io_uring export: pages outlive the registration while a classic importer maps them";
+	long before, registered, after_unreg, released = -1;
+	char cmd[64], reply[32];
+	int fd, ret, i;
+
+	before = pins_settled();
+	ret = iou_register(ring, mem, IOU_SIZE);
+	fd = ret ? ret : iou_export(ring, 0, 0, 0);
+	snprintf(cmd, sizeof(cmd), "sgt-hold %d 3000", fd);
+	ret = fd < 0 ? fd : phyr_test_cmd(cmd, reply, sizeof(reply));
+	if (ret) {
+		ksft_test_result_fail("%s: setup: %s\n", name, strerror(-ret));
+		return;
+	}
+	registered = pins_settled();
+	ret = iou_reg(ring, IORING_UNREGISTER_BUFFERS, NULL, 0);
+	after_unreg = pins_settled();
+	ret = ret ? ret : iou_revoked(fd, 0);
+	/* the holder lets go 3 s after the invalidation */
+	for (i = 0; i < 150; i++) {
+		released = pins_settled();
+		if (released <= before + 64)
+			break;
+		usleep(100000);
+	}
+	ksft_print_msg("%s: pins %ld at rest, %ld registered, %ld after unregister, %ld after %d.%d s\n",
+		       name, before, registered, after_unreg, released, i / 10, i % 10);
+	/* 8 MiB is 2048 pinned pages; 9p's own pins come and go */
+	ksft_test_result(ret == -ENODEV && registered >= before + 2048 &&
+			 after_unreg >= before + 2048 - 64 &&
+			 released <= before + 64,
+			 "%s\n", name);
+	close(fd);
+}
+
+static void iou_main(void)
+{
+	struct io_uring_clone_buffers clone = { 0 };
+	struct io_uring_rsrc_update2 up = { 0 };
+	int ring, ring2, fd, fd2, ret;
+	struct iovec iov[2];
+	char *mem, *mem2;
+	size_t i;
+
+	ring = iou_ring();
+	if (ring < 0)
+		ksft_exit_skip("io_uring_setup: %s\n", strerror(errno));
+	ret = iou_export(ring, 0, 0, 0);
+	if (ret == -EINVAL)
+		ksft_exit_skip("no IORING_REGISTER_EXPORT_BUFFER in this kernel\n");
+	ksft_set_plan(28);
+	/* 2 MiB aligned, so that THP may back it with large folios */
+	mem = mmap(NULL, 2 * IOU_SIZE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	mem2 = mmap(NULL, IOU_SIZE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED || mem2 == MAP_FAILED)
+		ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
+	mem = (char *)(((uintptr_t)mem + HPAGE - 1) & ~(HPAGE - 1));
+	madvise(mem, IOU_SIZE, MADV_HUGEPAGE);
+	for (i = 0; i < IOU_SIZE; i++) {
+		mem[i] = (char)(i * 13 + (i >> 12));
+		mem2[i] = (char)(i * 5);
+	}
+
+	/* what importers see */
+	ret = iou_register(ring, mem, IOU_SIZE);
+	if (ret)
+		ksft_exit_fail_msg("IORING_REGISTER_BUFFERS: %s\n", strerror(-ret));
+	fd = iou_export(ring, 0, 0, 0);
+	ksft_test_result(fd >= 0 && (fcntl(fd, F_GETFD) & FD_CLOEXEC) &&
+			 lseek(fd, 0, SEEK_END) == (off_t)IOU_SIZE,
+			 "io_uring export: an O_CLOEXEC dma-buf of the buffer's size\n");
+	check_iou_pages("io_uring export of 8 MiB", fd, mem, IOU_SIZE);
+	fd2 = iou_export(ring, 0, 64 << 10, 128 << 10);
+	check_iou_pages("io_uring export of [64 KiB, 192 KiB)", fd2, mem + (64 << 10),
+			128 << 10);
+	for (i = 0; i < IOU_SIZE; i += 4096)
+		mem[i] ^= 0x5a;
+	check_iou_pages("io_uring export: the application's later writes", fd, mem,
+			IOU_SIZE);
+	check_sgt_direct("io_uring export: sgt of a revocable classic importer", fd);
+
+	/* unregister revokes every export of the buffer, at once */
+	ret = iou_reg(ring, IORING_UNREGISTER_BUFFERS, NULL, 0);
+	expect_revoked("io_uring export: unregister revokes the phyr importer", fd, 0);
+	ret = sgt_dump(fd, NULL, &segs);
+	ksft_test_result(ret == -ENODEV, "io_uring export: unregister revokes the classic importer: %s\n",
+			 strerror(-ret));
+	expect_revoked("io_uring export: unregister revokes the second export", fd2, 0);
+	close(fd);
+	close(fd2);
+
+	/* a slot update revokes the old buffer's exports only */
+	iov[0] = (struct iovec){ mem, IOU_SIZE };
+	iov[1] = (struct iovec){ mem2, IOU_SIZE };
+	ret = iou_reg(ring, IORING_REGISTER_BUFFERS, iov, 2);
+	fd = iou_export(ring, 0, 0, 0);
+	fd2 = iou_export(ring, 1, 0, 0);
+	iov[1] = (struct iovec){ mem2, IOU_SIZE / 2 };
+	up.offset = 1;
+	up.data = (uintptr_t)&iov[1];
+	up.nr = 1;
+	ret = iou_reg(ring, IORING_REGISTER_BUFFERS_UPDATE, &up, sizeof(up));
+	if (ret != 1)
+		ksft_print_msg("IORING_REGISTER_BUFFERS_UPDATE: %d\n", ret);
+	expect_revoked("io_uring export: a slot update revokes its old buffer", fd2, 0);
+	check_iou_pages("io_uring export: the other slot's export lives on", fd, mem,
+			IOU_SIZE);
+	close(fd2);
+
+	/* a clone in another ring keeps the buffer, and its exports, alive */
+	ring2 = iou_ring();
+	clone.src_fd = ring;
+	clone.nr = 2;
+	ret = iou_reg(ring2, IORING_REGISTER_CLONE_BUFFERS, &clone, 1);
+	if (ret)
+		ksft_print_msg("IORING_REGISTER_CLONE_BUFFERS: %s\n", strerror(-ret));
+	iou_reg(ring, IORING_UNREGISTER_BUFFERS, NULL, 0);
+	check_iou_pages("io_uring export: a clone keeps it after unregister", fd, mem,
+			IOU_SIZE);
+	close(ring2);
+	expect_revoked("io_uring export: closing the clone's ring revokes it", fd, 10);
+	close(fd);
+
+	/* fork leaves it alone; closing the ring revokes it */
+	ret = iou_register(ring, mem, IOU_SIZE);
+	fd = iou_export(ring, 0, 0, 0);
+	ret = fork();
+	if (!ret)
+		_exit(0);
+	if (ret > 0)
+		waitpid(ret, NULL, 0);
+	check_iou_pages("io_uring export: a child that exits leaves it", fd, mem,
+			IOU_SIZE);
+	close(ring);
+	expect_revoked("io_uring export: closing the ring revokes it", fd, 10);
+	close(fd);
+
+	check_iou_exit(mem);
+	ring = iou_ring();
+	check_iou_held(ring, mem);
+	close(ring);
+	check_iou_bad_input(mem);
+	ksft_finished();
+}
+
 static void expect_errno(const char *name, int fd, int err)
 {
 	int ret = phyr_dump(fd, &got);
@@ -948,6 +1299,8 @@ int main(int argc, char **argv)
 		ksft_exit_skip("%s: %s (CONFIG_DMABUF_PHYR_TEST)\n", DUMP, strerror(errno));
 	if (argc > 1 && !strcmp(argv[1], "--iommu"))
 		iommu_main();
+	if (argc > 1 && !strcmp(argv[1], "--io-uring"))
+		iou_main();
 	ksft_set_plan(40);
 
 	check_udmabuf("udmabuf 4K pages", 0, 64 * page_size, 0, 64 * page_size);

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "kselftest.h"
+#include "helpers.h"
 
 #define DUMP		"/sys/kernel/debug/dma_buf_phyr_test"
 #define HPAGE		(2UL << 20)
@@ -34,16 +35,6 @@
 static long page_size;
 static int nth_fd, dump_fd;
 static char reply[REPLY], reference[REPLY];
-
-static int write_str(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-	int ok = fd >= 0 && write(fd, val, strlen(val)) == (ssize_t)strlen(val);
-
-	if (fd >= 0)
-		close(fd);
-	return ok ? 0 : -1;
-}
 
 /* Arm failslab and fail_page_alloc for every allocation, silently. */
 static void setup_injection(void)
@@ -88,47 +79,6 @@ static int disarm(void)
 	hit = atoi(num) == 0;
 	arm(0);
 	return hit;
-}
-
-/* FOLL_PIN references taken and not yet released, system-wide. */
-static long pins_held(void)
-{
-	long acquired = -1, released = -1, v;
-	char key[64];
-	FILE *f;
-
-	/* fold the per-CPU deltas so the counters are exact */
-	if (write_str("/proc/sys/vm/stat_refresh", "1"))
-		return -1;
-	f = fopen("/proc/vmstat", "r");
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %ld", key, &v) == 2) {
-		if (!strcmp(key, "nr_foll_pin_acquired"))
-			acquired = v;
-		else if (!strcmp(key, "nr_foll_pin_released"))
-			released = v;
-	}
-	fclose(f);
-	return acquired < 0 || released < 0 ? -1 : acquired - released;
-}
-
-/*
- * Pins held by the system, at rest: 9p pins user pages for its own I/O
- * (writeback of the results included), so take the least of a few samples.
- */
-static long pins_settled(void)
-{
-	long least = -1, v;
-	int i;
-
-	for (i = 0; i < 5; i++) {
-		v = pins_held();
-		if (v >= 0 && (least < 0 || v < least))
-			least = v;
-		usleep(20000);
-	}
-	return least;
 }
 
 /*

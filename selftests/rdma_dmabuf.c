@@ -12,7 +12,9 @@
  * atomics (rxe); rereg of the PD and access flags, of ordinary MRs too; a
  * revoke by the exporter while RDMA WRITEs run; the exporter seeing the
  * import (its pin, bufinfo), refusing it, and revoking the buffer while it
- * attaches; a child that exits with its dma-buf MRs registered.
+ * attaches; a child that exits with its dma-buf MRs registered; an io_uring
+ * registered buffer exported as a dma-buf (IORING_REGISTER_EXPORT_BUFFER):
+ * traffic through it, and unregistering it while RDMA WRITEs run.
  *
  * The requester owns an ordinary MR ("local"); the dma-buf MRs belong to
  * the responder, which RDMA WRITE and READ target and which SENDs both
@@ -26,6 +28,7 @@
 #include <fcntl.h>
 #include <infiniband/verbs.h>
 #include <linux/dma-heap.h>
+#include <linux/io_uring.h>
 #include <linux/udmabuf.h>
 #include <poll.h>
 #include <rdma/rdma_cma.h>
@@ -36,6 +39,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -755,11 +760,62 @@ static int rsp_async_event(void)
  * completes locally; the responder's QP raises an access error event and
  * terminates the connection, which fails the requester's work request.
  */
-static void check_revoke(void)
+/*
+ * RDMA WRITEs of the whole of @b into @mr (at iova 0x10000), @revoke(@b)
+ * run before the 21st; *@rret is what it returned. Return: true when the
+ * 20 before it landed, none after it did, and the first after it failed
+ * on an access error.
+ */
+static int writes_then_revoke(const char *what, struct buf *b,
+			      struct ibv_mr *mr, int (*revoke)(struct buf *b),
+			      int *rret)
 {
 	enum ibv_wc_status st = IBV_WC_SUCCESS;
 	int n, ok, before = 0, after = 0;
-	int pins = -1;
+
+	fill(local, b->size, 5);
+	for (n = 0; n < 40 && st == IBV_WC_SUCCESS; n++) {
+		/* from here on the buffer is gone for the MR */
+		if (n == 20)
+			*rret = revoke(b);
+		st = rdma(IBV_WR_RDMA_WRITE, 0, mr, 0x10000, b->size);
+		if (st == IBV_WC_SUCCESS && n < 20)
+			before++;
+		else if (st == IBV_WC_SUCCESS)
+			after++;
+	}
+	ksft_print_msg("%s: %d writes before, %d after, then %s; the revoke returned %d\n",
+		       what, before, after, ibv_wc_status_str(st), *rret);
+	if (is_iwarp) {
+		int ev = rsp_async_event();
+
+		ksft_print_msg("%s: responder's event: %s\n", what,
+			       ev < 0 ? "none" : ibv_event_type_str(ev));
+		ok = st != IBV_WC_SUCCESS && ev == IBV_EVENT_QP_ACCESS_ERR;
+	} else {
+		ok = st == IBV_WC_REM_ACCESS_ERR;
+	}
+	return before == 20 && !after && ok;
+}
+
+/* The test exporter's revoke: the pins it held, or -errno. */
+static int revoke_testbuf(struct buf *b)
+{
+	return phyr_test_buf_state(b->fd, 1, NULL);
+}
+
+/*
+ * The exporter revokes a buffer while RDMA WRITEs into its MR run: the
+ * writes before the revoke land, the first after it fails on an access
+ * error, and the MR can still be deregistered. On RoCE the requester's
+ * work completion says remote access error. On iWARP an RDMA WRITE
+ * completes locally; the responder's QP raises an access error event and
+ * terminates the connection, which fails the requester's work request.
+ */
+static void check_revoke(void)
+{
+	enum ibv_wc_status st;
+	int pins = -1, ok;
 	struct ibv_mr *mr;
 	struct buf b;
 
@@ -768,32 +824,9 @@ static void check_revoke(void)
 	mr = ibv_reg_dmabuf_mr(rsp.pd, 0, b.size, 0x10000, b.fd, ACCESS_ALL);
 	if (!mr || reconnect_qps())
 		ksft_exit_fail_msg("revoke: setup: %s\n", strerror(errno));
-	fill(local, b.size, 5);
-	for (n = 0; n < 40 && st == IBV_WC_SUCCESS; n++) {
-		if (n == 20) {
-			/* from here on the buffer is gone for the MR */
-			pins = phyr_test_buf_state(b.fd, 1, NULL);
-			if (pins < 0)
-				ksft_print_msg("revoke: %s\n", strerror(-pins));
-		}
-		st = rdma(IBV_WR_RDMA_WRITE, 0, mr, 0x10000, b.size);
-		if (st == IBV_WC_SUCCESS && n < 20)
-			before++;
-		else if (st == IBV_WC_SUCCESS)
-			after++;
-	}
-	ksft_print_msg("revoke: %d writes before, %d after, then %s; the exporter held %d pin(s)\n",
-		       before, after, ibv_wc_status_str(st), pins);
-	if (is_iwarp) {
-		int ev = rsp_async_event();
-
-		ksft_print_msg("revoke: responder's event: %s\n",
-			       ev < 0 ? "none" : ibv_event_type_str(ev));
-		ok = st != IBV_WC_SUCCESS && ev == IBV_EVENT_QP_ACCESS_ERR;
-	} else {
-		ok = st == IBV_WC_REM_ACCESS_ERR;
-	}
-	ksft_test_result(before == 20 && !after && ok && pins == 1,
+	ok = writes_then_revoke("revoke", &b, mr, revoke_testbuf, &pins);
+	/* the exporter held one pin: the MR's */
+	ksft_test_result(ok && pins == 1,
 			 "revoke while RDMA WRITEs run: access error\n");
 
 	/*
@@ -822,6 +855,66 @@ static void check_revoke(void)
 	}
 	ksft_test_result(!ibv_dereg_mr(mr), "revoke: the revoked MR deregisters\n");
 	free_buf(&b);
+}
+
+/*
+ * io_uring registered buffers exported as dma-bufs: the MR is the ring's
+ * registered memory, whose own mapping shows its bytes, and unregistering
+ * the buffer revokes the MR.
+ */
+static int iou_ring = -1;
+
+static int new_iou(struct buf *b, size_t size)
+{
+	struct io_uring_buf_export e = { 0 };
+	struct io_uring_params p = { 0 };
+	struct iovec iov = { .iov_len = size };
+
+	b->name = "io_uring buffer";
+	b->size = size;
+	b->fd = -1;
+	b->map = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (b->map == MAP_FAILED)
+		return -1;
+	iov.iov_base = b->map;
+	if (iou_ring < 0)
+		iou_ring = syscall(__NR_io_uring_setup, 4, &p);
+	if (iou_ring < 0 ||
+	    syscall(__NR_io_uring_register, iou_ring, IORING_REGISTER_BUFFERS, &iov, 1))
+		return -1;
+	b->fd = syscall(__NR_io_uring_register, iou_ring,
+			IORING_REGISTER_EXPORT_BUFFER, &e, 1);
+	return b->fd < 0 ? -1 : 0;
+}
+
+static int unregister_iou(struct buf *b)
+{
+	(void)b;
+	return syscall(__NR_io_uring_register, iou_ring, IORING_UNREGISTER_BUFFERS,
+		       NULL, 0) ? -errno : 0;
+}
+
+static void check_iou(void)
+{
+	struct ibv_mr *mr;
+	struct buf b;
+	int ret = -1;
+
+	if (new_iou(&b, 2 << 20))
+		ksft_exit_fail_msg("io_uring export: %s\n", strerror(errno));
+	check_traffic(&b, 0, b.size);
+	check_traffic(&b, page_size + 7, 3 * page_size);
+	mr = ibv_reg_dmabuf_mr(rsp.pd, 0, b.size, 0x10000, b.fd, ACCESS_ALL);
+	if (!mr || reconnect_qps())
+		ksft_exit_fail_msg("io_uring revoke: setup: %s\n", strerror(errno));
+	ksft_test_result(writes_then_revoke("io_uring unregister", &b, mr,
+					    unregister_iou, &ret) && !ret,
+			 "io_uring buffer: unregister while RDMA WRITEs run: access error\n");
+	ksft_test_result(!ibv_dereg_mr(mr), "io_uring buffer: the revoked MR deregisters\n");
+	free_buf(&b);
+	close(iou_ring);
+	iou_ring = -1;
 }
 
 /* Does the dma-buf bufinfo list a phyr importer line containing @what? */
@@ -974,7 +1067,7 @@ int main(int argc, char **argv)
 	    new_heap(&ro, 1 << 20, 0))
 		ksft_exit_fail_msg("buffers: %s\n", strerror(errno));
 
-	ksft_set_plan(33);
+	ksft_set_plan(37);
 	check_traffic(&u, 0, u.size);
 	check_traffic(&u, 3 * page_size + 100, 1);
 	check_traffic(&u, 5 * page_size + 4000, 10000);
@@ -1016,6 +1109,7 @@ int main(int argc, char **argv)
 	check_rereg_plain();
 	check_atomics(&u);
 	check_revoke();
+	check_iou();
 	check_exporter_decides();
 	check_exit(dev);
 	/* read-only access to the read-only buffer is fine */

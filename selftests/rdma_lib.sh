@@ -49,6 +49,16 @@ wait_cm_listen() {
 }
 _cm_listen_or_gone() { cm_listening "$1" || ! alive "$2"; }
 
+# The non-zero hardware counters of rdma device $1, as TAP diagnostics
+# (retransmissions, sequence errors, drops: why traffic stalled).
+rxe_counters() {
+	local f v
+	for f in /sys/class/infiniband/"$1"/ports/1/hw_counters/*; do
+		read -r v <"$f" 2>/dev/null || continue
+		[ "$v" = 0 ] || echo "# $1 ${f##*/}: $v"
+	done
+}
+
 # Remove the named rdma links and the veth pair (and its namespaces).
 rdma_cleanup() {
 	local d

@@ -31,7 +31,7 @@ wait_until() {
 # yet is a zombie, and kill -0 still succeeds on it)
 alive() {
 	local st
-	read -r _ _ st _ <"/proc/$1/stat" 2>/dev/null && [ "$st" != Z ]
+	read -r _ _ st _ 2>/dev/null <"/proc/$1/stat" && [ "$st" != Z ]
 }
 
 # reap PID SECS: wait for background process PID to end by itself within
