@@ -8,8 +8,10 @@
  *   - the stream pattern, the clock, the parsing of addresses and sizes;
  *   - the TCP side: the listener, accept_one() and the client, which sends
  *     the pattern (send_stream());
- *   - an area of user memory, of a udmabuf, or of a buffer of the phyr
- *     test exporter (which tests can revoke), as the CPU reads it;
+ *   - an area of user memory, of a udmabuf, of a buffer of the phyr test
+ *     exporter (which tests can revoke), or of an io_uring registered
+ *     buffer exported as a dma-buf (revoked by unregistering it), as the
+ *     CPU reads it;
  *   - an io_uring zcrx interface queue: its registration with such an
  *     area, its refill ring and its multishot IORING_OP_RECV_ZC requests.
  *
@@ -40,6 +42,8 @@
 #include <linux/dma-buf.h>
 #include <linux/udmabuf.h>
 #include <liburing.h>
+
+#include "buf_export.h"
 
 #ifndef PROG
 #error "define PROG, the program's name, before including zcrx_common.h"
@@ -217,18 +221,20 @@ static inline uint64_t send_stream(const char *host, int port, uint64_t bytes,
 	return sent;
 }
 
-/* ---- memory: user pages, a udmabuf, or a test exporter's buffer ---- */
+/* ---- memory: user pages, a udmabuf, a test exporter's buffer, io_uring's ---- */
 
 struct area {
 	unsigned char *cpu;	/* the area as the CPU reads it */
 	size_t size;
 	int dmabuf_fd;		/* -1 for user memory */
+	struct io_uring ring;	/* AREA_IOURING: the ring holding the buffer */
 };
 
 enum area_mem {
 	AREA_USER,		/* anonymous memory */
 	AREA_UDMABUF,		/* a udmabuf made from a memfd */
 	AREA_TEST,		/* the phyr test exporter (CONFIG_DMABUF_PHYR_TEST) */
+	AREA_IOURING,		/* an io_uring registered buffer, exported */
 };
 
 #define PHYR_TEST	"/sys/kernel/debug/dma_buf_phyr_test"
@@ -253,8 +259,9 @@ static inline int phyr_test_cmd(const char *cmd, char *reply, size_t size)
 }
 
 /*
- * size bytes of anonymous memory, of a udmabuf made from a memfd, or of the
- * phyr test exporter in @test_mode ("" or "revoke-on-attach").
+ * size bytes of anonymous memory, of a udmabuf made from a memfd, of the
+ * phyr test exporter in @test_mode ("" or "revoke-on-attach"), or of
+ * anonymous memory registered with a ring of its own and exported.
  */
 static inline void area_alloc(struct area *a, size_t size, enum area_mem mem,
 			      const char *test_mode)
@@ -270,6 +277,25 @@ static inline void area_alloc(struct area *a, size_t size, enum area_mem mem,
 			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (a->cpu == MAP_FAILED)
 			fail_errno(errno, "mmap of a %zu-byte area", a->size);
+		return;
+	}
+	if (mem == AREA_IOURING) {
+		struct iovec iov = { .iov_len = a->size };
+
+		a->cpu = mmap(NULL, a->size, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (a->cpu == MAP_FAILED)
+			fail_errno(errno, "mmap of a %zu-byte area", a->size);
+		iov.iov_base = a->cpu;
+		err = io_uring_queue_init(2, &a->ring, 0);
+		if (err)
+			fail_errno(-err, "io_uring_queue_init for the area");
+		err = io_uring_register_buffers(&a->ring, &iov, 1);
+		if (err)
+			fail_errno(-err, "io_uring_register_buffers of the area");
+		a->dmabuf_fd = io_uring_register_buffer_export(&a->ring, 0, 0, 0);
+		if (a->dmabuf_fd < 0)
+			fail_errno(-a->dmabuf_fd, "IORING_REGISTER_EXPORT_BUFFER");
 		return;
 	}
 	if (mem == AREA_TEST) {

@@ -87,6 +87,13 @@ static int run_client(void)
 
 /* ---- server ---- */
 
+static const char *const area_names[] = {
+	[AREA_USER] = "user-memory",
+	[AREA_UDMABUF] = "dma-buf (udmabuf)",
+	[AREA_TEST] = "dma-buf (test exporter)",
+	[AREA_IOURING] = "dma-buf (io_uring buffer export)",
+};
+
 static void server_register(struct io_uring *ring, struct area *a,
 			    struct zcrx_ifq *q)
 {
@@ -107,11 +114,10 @@ static void server_register(struct io_uring *ring, struct area *a,
 	}
 	if (ret)
 		fail_errno(-ret, "io_uring_register_ifq(%s queue %d, %s area of %zu bytes)",
-			   cfg.ifname, cfg.queue,
-			   cfg.mem != AREA_USER ? "dma-buf" : "user memory", a->size);
+			   cfg.ifname, cfg.queue, area_names[cfg.mem], a->size);
 	printf("zcrx_nsim: zcrx %u on %s (ifindex %u) queue %d: %s area %zu bytes, rx_buf_len %u, %u refill entries%s\n",
 	       q->id, cfg.ifname, ifindex, cfg.queue,
-	       cfg.mem != AREA_USER ? "dma-buf" : "user-memory", a->size,
+	       area_names[cfg.mem], a->size,
 	       q->rx_buf_len, q->mask + 1,
 	       q->stats ? "" : " (no copy statistics: kernel without zcrx events)");
 }
@@ -157,15 +163,23 @@ static void rx_one(struct rx_state *st, const struct io_uring_cqe *cqe,
 }
 
 /*
- * Revoke the area's buffer, a buffer of the phyr test exporter
- * (CONFIG_DMABUF_PHYR_TEST): the kernel must stop writing into the area
- * and close the queue.
+ * Revoke the area's buffer: a buffer of the phyr test exporter
+ * (CONFIG_DMABUF_PHYR_TEST) is revoked by the test module, an exported
+ * io_uring buffer by unregistering it. The kernel must stop writing into
+ * the area and close the queue.
  */
 static void revoke_area(const struct area *a)
 {
 	char cmd[32], reply[32];
 	int err;
 
+	if (cfg.mem == AREA_IOURING) {
+		err = io_uring_unregister_buffers((struct io_uring *)&a->ring);
+		if (err)
+			fail_errno(-err, "unregister the area's io_uring buffer");
+		printf("zcrx_nsim: unregistered the exported io_uring buffer\n");
+		return;
+	}
 	snprintf(cmd, sizeof(cmd), "revoke %d", a->dmabuf_fd);
 	err = phyr_test_cmd(cmd, reply, sizeof(reply));
 	if (err)
@@ -297,12 +311,15 @@ static int run_server(void)
 static void usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s -i IFNAME -q QUEUE [-d | -E [-R BYTES] | -W] [-z] [-a ADDR] [-p PORT] [-n BYTES] [-s SEED] [-A AREA] [-t SECONDS]\n"
+		"usage: %s -i IFNAME -q QUEUE [-d | -E [-R BYTES] | -U [-R BYTES] | -W] [-z] [-a ADDR] [-p PORT] [-n BYTES] [-s SEED] [-A AREA] [-t SECONDS]\n"
 		"       %s -c HOST [-p PORT] [-n BYTES] [-s SEED] [-S CHUNK]\n"
 		"  -d  area from a dma-buf (udmabuf) instead of user memory\n"
 		"  -E  area from a dma-buf of the phyr test exporter\n"
+		"  -U  area from an io_uring registered buffer exported as a\n"
+		"      dma-buf (IORING_REGISTER_EXPORT_BUFFER)\n"
 		"  -z  fail if any data went through the kernel's copy fallback\n"
-		"  -R BYTES  with -E: revoke the dma-buf after BYTES, expect the\n"
+		"  -R BYTES  with -E or -U: revoke the dma-buf (-U: unregister the\n"
+		"      buffer) after BYTES, expect the\n"
 		"      stream to end with ENODEV before all of it arrived\n"
 		"  -W  only register an area of a test exporter buffer that is\n"
 		"      revoked while it attaches; succeed if that fails with ENODEV\n",
@@ -323,7 +340,7 @@ int main(int argc, char **argv)
 	sigemptyset(&usr1);
 	sigaddset(&usr1, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &usr1, NULL);
-	while ((c = getopt(argc, argv, "c:i:q:a:p:n:s:dEWzA:t:S:R:h")) != -1) {
+	while ((c = getopt(argc, argv, "c:i:q:a:p:n:s:dEUWzA:t:S:R:h")) != -1) {
 		switch (c) {
 		case 'c':
 			cfg.client = true;
@@ -356,6 +373,11 @@ int main(int argc, char **argv)
 			if (cfg.mem == AREA_UDMABUF)
 				usage(argv[0]);
 			cfg.mem = AREA_TEST;
+			break;
+		case 'U':
+			if (cfg.mem != AREA_USER)
+				usage(argv[0]);
+			cfg.mem = AREA_IOURING;
 			break;
 		case 'W':
 			if (cfg.mem == AREA_UDMABUF)
@@ -391,7 +413,8 @@ int main(int argc, char **argv)
 		return run_client();
 	}
 	if (!cfg.ifname || cfg.queue < 0 ||
-	    (cfg.revoke_at && (cfg.mem != AREA_TEST || cfg.attach_revoked)))
+	    (cfg.revoke_at && ((cfg.mem != AREA_TEST && cfg.mem != AREA_IOURING) ||
+			       cfg.attach_revoked)))
 		usage(argv[0]);
 	if (!cfg.area_size || cfg.area_size % page_size)
 		fail("-A: the area size must be a multiple of %ld bytes",

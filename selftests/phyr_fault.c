@@ -2,7 +2,9 @@
 /*
  * Fault injection over the phyr build and map paths. For each operation
  * (udmabuf and system heap creation, a phyr import of each, the converter
- * for classic importers, phyr_pin_user() of 4 KiB pages and of a THP) the
+ * for classic importers, phyr_pin_user() of 4 KiB pages and of a THP,
+ * an io_uring registered buffer exported as a dma-buf and both imports of
+ * the export) the
  * test fails the operation's 1st, 2nd, 3rd ... allocation with fail-nth
  * (failslab and fail_page_alloc armed for every allocation) until the
  * operation completes without reaching the armed failure. Every attempt
@@ -15,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/dma-heap.h>
+#include <linux/io_uring.h>
 #include <linux/udmabuf.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +25,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "kselftest.h"
@@ -90,7 +95,7 @@ struct op {
 	const char *name;
 	int (*run)(struct op *op);
 	void (*release)(int res);
-	int fd;			/* memfd the operation uses */
+	int fd;			/* memfd or io_uring the operation uses */
 	char cmd[96];		/* test importer command */
 	unsigned int nth;	/* fault point to fail, 0 for none */
 };
@@ -143,6 +148,16 @@ static int run_heap(struct op *op)
 			DMA_HEAP_IOCTL_ALLOC, &d))
 		return -1;
 	return (int)d.fd;
+}
+
+/* IORING_REGISTER_EXPORT_BUFFER of buffer 0 of ring op->fd. */
+static int run_iou_export(struct op *op)
+{
+	struct io_uring_buf_export e = { 0 };
+
+	arm(op->nth);
+	return syscall(__NR_io_uring_register, op->fd,
+		       IORING_REGISTER_EXPORT_BUFFER, &e, 1);
 }
 
 /* A test importer command; its reply is the operation's answer. */
@@ -250,13 +265,19 @@ int main(void)
 #define OP(n, r, rel) { .name = n, .run = r, .release = rel }
 	struct op udmabuf = OP("udmabuf create", run_udmabuf, close_res);
 	struct op heap = OP("system heap alloc", run_heap, close_res);
-	struct op ops[6] = {
+	struct op iou = OP("io_uring buffer export", run_iou_export, close_res);
+	struct io_uring_params params = { 0 };
+	struct iovec iov;
+	int ibuf;
+	struct op ops[8] = {
 		OP("phyr import of a udmabuf", run_cmd, no_release),
 		OP("phyr import of a system heap buffer", run_cmd, no_release),
 		OP("sgt converter, udmabuf", run_cmd, no_release),
 		OP("sgt converter, system heap", run_cmd, no_release),
 		OP("phyr_pin_user, 1024 scattered 4K pages", run_cmd, no_release),
 		OP("phyr_pin_user, 2 MiB THP + 4K pages", run_cmd, no_release),
+		OP("phyr import of an io_uring export", run_cmd, no_release),
+		OP("sgt converter, io_uring export", run_cmd, no_release),
 	};
 	int dev, ubuf, hbuf;
 	size_t npages = 1024, i, at = 0;
@@ -269,7 +290,7 @@ int main(void)
 	if (dump_fd < 0)
 		ksft_exit_skip("%s: %s (CONFIG_DMABUF_PHYR_TEST)\n", DUMP, strerror(errno));
 	setup_injection();
-	ksft_set_plan(8);
+	ksft_set_plan(11);
 
 	/* the buffers the imports use, made without injection */
 	udmabuf.fd = scattered_memfd(256);
@@ -305,10 +326,29 @@ int main(void)
 	snprintf(ops[5].cmd, sizeof(ops[5].cmd), "pin %lx %zu",
 		 (unsigned long)thp + 100, HPAGE + 16 * page_size - 200);
 
+	/* an io_uring registered buffer of 1 MiB and its export */
+	iov.iov_len = 1 << 20;
+	iov.iov_base = mmap(NULL, iov.iov_len, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	iou.fd = syscall(__NR_io_uring_setup, 4, &params);
+	if (iov.iov_base == MAP_FAILED || iou.fd < 0 ||
+	    syscall(__NR_io_uring_register, iou.fd, IORING_REGISTER_BUFFERS, &iov, 1))
+		ksft_exit_fail_msg("io_uring buffer: %s\n", strerror(errno));
+	memset(iov.iov_base, 3, iov.iov_len);
+	iou.nth = 0;
+	ibuf = run_iou_export(&iou);
+	if (ibuf < 0)
+		ksft_exit_fail_msg("io_uring export: %s\n", strerror(errno));
+	snprintf(ops[6].cmd, sizeof(ops[6].cmd), "%d", ibuf);
+	snprintf(ops[7].cmd, sizeof(ops[7].cmd), "sgt %d", ibuf);
+
 	sweep(&udmabuf);
 	sweep(&heap);
-	for (k = 0; k < 6; k++)
+	sweep(&iou);
+	for (k = 0; k < 8; k++)
 		sweep(&ops[k]);
+	close(ibuf);
+	close(iou.fd);
 
 	close(ubuf);
 	close(hbuf);

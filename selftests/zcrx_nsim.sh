@@ -9,7 +9,9 @@
 # and none of it went through the kernel's copy fallback (data that did
 # not land in the area's buffers). Then a buffer of the phyr test exporter
 # revoked in the middle of a stream, and one revoked while the area
-# attaches.
+# attaches; last, an io_uring registered buffer exported as a dma-buf
+# (IORING_REGISTER_EXPORT_BUFFER) as the area, and unregistered in the
+# middle of a stream.
 set -u
 cd "$(dirname "$0")" || exit 1
 . ./ktap_helpers.sh
@@ -48,7 +50,7 @@ run() {
 }
 
 ktap_print_header
-ktap_set_plan 10
+ktap_set_plan 14
 
 [ -d $NSIM ] || modprobe netdevsim 2>/dev/null
 [ -d $NSIM ] || ktap_exit_fail_msg "no netdevsim"
@@ -138,17 +140,34 @@ sys.exit(0 if "io-uring" in q else 3)
 EOF2
 }
 
-# 8, 9: the exporter revokes the dma-buf area in the middle of a stream
-log=$(mktemp)
-./zcrx_nsim -i "$rx" -q $QUEUE -a $ADDR_RX -p $PORT -n 16M -E -R 1M \
-	>"$log" 2>&1 &
-srv=$!
-nsim_wait_listen $PORT $srv
-ip netns exec $NS ./zcrx_nsim -c $ADDR_RX -p $PORT -n 16M >/dev/null 2>&1
-# The server holds its ifq after the revocation until SIGUSR1: done when
-# the provider has gone from the queue while the server (and its ifq)
-# still lives (gone=1), or when the server has ended (crashed) first.
-gone=0
+# revoked NAME AREA-FLAG: the area's buffer is revoked after 1M of a 16M
+# stream (-E: by the test exporter, -U: by unregistering the io_uring
+# buffer); two results
+revoked() {
+	local name=$1 flag=$2 log
+	log=$(mktemp)
+	./zcrx_nsim -i "$rx" -q $QUEUE -a $ADDR_RX -p $PORT -n 16M "$flag" -R 1M \
+		>"$log" 2>&1 &
+	srv=$!
+	nsim_wait_listen $PORT $srv
+	ip netns exec $NS ./zcrx_nsim -c $ADDR_RX -p $PORT -n 16M >/dev/null 2>&1
+	# The server holds its ifq after the revocation until SIGUSR1: done
+	# when the provider has gone from the queue while the server (and its
+	# ifq) still lives (gone=1), or when the server has ended (crashed)
+	# first.
+	gone=0
+	wait_until 4 provider_dropped
+	kill -USR1 $srv 2>/dev/null
+	wait $srv
+	rc=$?
+	srv=
+	sed 's/^/# /' "$log"
+	rm -f "$log"
+	ktap_test_result "$name revoked after 1M of 16M: the stream ends with ENODEV, the data before it verified" \
+		test $rc = 0
+	ktap_test_result "$name revoked: queue $QUEUE drops the io_uring provider while the ifq lives" \
+		test $gone = 1
+}
 provider_dropped() {
 	local st
 	alive $srv || return 0
@@ -159,17 +178,9 @@ provider_dropped() {
 	alive $srv && gone=1
 	return 0
 }
-wait_until 4 provider_dropped
-kill -USR1 $srv 2>/dev/null
-wait $srv
-rc=$?
-srv=
-sed 's/^/# /' "$log"
-rm -f "$log"
-ktap_test_result "dma-buf revoked after 1M of 16M: the stream ends with ENODEV, the data before it verified" \
-	test $rc = 0
-ktap_test_result "dma-buf revoked: queue $QUEUE drops the io_uring provider while the ifq lives" \
-	test $gone = 1
+
+# 8, 9: the exporter revokes the dma-buf area in the middle of a stream
+revoked "dma-buf" -E
 
 # 10: the exporter revokes the buffer while the area attaches, before it maps
 out=$(./zcrx_nsim -i "$rx" -q $QUEUE -W 2>&1)
@@ -177,4 +188,9 @@ rc=$?
 echo "$out" | sed 's/^/# /'
 ktap_test_result "dma-buf revoked while the area attaches: registration fails with ENODEV" \
 	test $rc = 0
+
+# 11-14: the area is an io_uring registered buffer exported as a dma-buf;
+# unregistering the buffer revokes it
+zcrx "io_uring buffer export" -U
+revoked "io_uring buffer export (unregistered)" -U
 ktap_finished
