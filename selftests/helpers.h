@@ -7,10 +7,14 @@
 #include <drm/drm_mode.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/io_uring.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 /* The phyr test importer and exporter (CONFIG_DMABUF_PHYR_TEST). */
@@ -194,6 +198,47 @@ static inline long pins_settled(void)
 		usleep(20000);
 	}
 	return least;
+}
+
+/* io_uring without liburing (whose own uapi copy lacks the export). */
+
+/* A new ring of 4 entries. Return: its fd, or -1 and errno. */
+static inline int iou_ring(void)
+{
+	struct io_uring_params p;
+
+	memset(&p, 0, sizeof(p));
+	return syscall(__NR_io_uring_setup, 4, &p);
+}
+
+/* io_uring_register(2). Return: what it returns, or -errno. */
+static inline int iou_reg(int ring, unsigned int op, void *arg, unsigned int nr)
+{
+	int ret = syscall(__NR_io_uring_register, ring, op, arg, nr);
+
+	return ret < 0 ? -errno : ret;
+}
+
+/* Register [mem, mem + len) as the ring's only buffer. Return: 0, -errno. */
+static inline int iou_register(int ring, void *mem, size_t len)
+{
+	struct iovec iov = { .iov_base = mem, .iov_len = len };
+
+	return iou_reg(ring, IORING_REGISTER_BUFFERS, &iov, 1);
+}
+
+/*
+ * IORING_REGISTER_EXPORT_BUFFER of [off, off + len) of buffer @idx.
+ * Return: the dma-buf fd, or -errno.
+ */
+static inline int iou_export(int ring, unsigned int idx, uint64_t off,
+			     uint64_t len)
+{
+	struct io_uring_buf_export e = {
+		.buf_index = idx, .offset = off, .len = len,
+	};
+
+	return iou_reg(ring, IORING_REGISTER_EXPORT_BUFFER, &e, 1);
 }
 
 #endif

@@ -943,37 +943,6 @@ static void iommu_main(void)
  * buffer's last registration (unregister, slot update, clone, ring close,
  * exit of the process), and bad requests get their errno.
  */
-static int iou_ring(void)
-{
-	struct io_uring_params p;
-
-	memset(&p, 0, sizeof(p));
-	return syscall(__NR_io_uring_setup, 4, &p);
-}
-
-static int iou_reg(int ring, unsigned int op, void *arg, unsigned int nr)
-{
-	int ret = syscall(__NR_io_uring_register, ring, op, arg, nr);
-
-	return ret < 0 ? -errno : ret;
-}
-
-static int iou_register(int ring, void *mem, size_t len)
-{
-	struct iovec iov = { .iov_base = mem, .iov_len = len };
-
-	return iou_reg(ring, IORING_REGISTER_BUFFERS, &iov, 1);
-}
-
-static int iou_export(int ring, unsigned int idx, uint64_t off, uint64_t len)
-{
-	struct io_uring_buf_export e = {
-		.buf_index = idx, .offset = off, .len = len,
-	};
-
-	return iou_reg(ring, IORING_REGISTER_EXPORT_BUFFER, &e, 1);
-}
-
 #define IOU_SIZE	(8UL << 20)
 
 /* The export of [off, off + len) of @mem: its pages, its data. */

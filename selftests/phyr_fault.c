@@ -153,11 +153,13 @@ static int run_heap(struct op *op)
 /* IORING_REGISTER_EXPORT_BUFFER of buffer 0 of ring op->fd. */
 static int run_iou_export(struct op *op)
 {
-	struct io_uring_buf_export e = { 0 };
+	int ret;
 
 	arm(op->nth);
-	return syscall(__NR_io_uring_register, op->fd,
-		       IORING_REGISTER_EXPORT_BUFFER, &e, 1);
+	ret = iou_export(op->fd, 0, 0, 0);
+	if (ret < 0)
+		errno = -ret;
+	return ret < 0 ? -1 : ret;
 }
 
 /* A test importer command; its reply is the operation's answer. */
@@ -266,8 +268,8 @@ int main(void)
 	struct op udmabuf = OP("udmabuf create", run_udmabuf, close_res);
 	struct op heap = OP("system heap alloc", run_heap, close_res);
 	struct op iou = OP("io_uring buffer export", run_iou_export, close_res);
-	struct io_uring_params params = { 0 };
-	struct iovec iov;
+	size_t ilen = 1 << 20;
+	char *imem;
 	int ibuf;
 	struct op ops[8] = {
 		OP("phyr import of a udmabuf", run_cmd, no_release),
@@ -327,14 +329,14 @@ int main(void)
 		 (unsigned long)thp + 100, HPAGE + 16 * page_size - 200);
 
 	/* an io_uring registered buffer of 1 MiB and its export */
-	iov.iov_len = 1 << 20;
-	iov.iov_base = mmap(NULL, iov.iov_len, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	iou.fd = syscall(__NR_io_uring_setup, 4, &params);
-	if (iov.iov_base == MAP_FAILED || iou.fd < 0 ||
-	    syscall(__NR_io_uring_register, iou.fd, IORING_REGISTER_BUFFERS, &iov, 1))
+	imem = mmap(NULL, ilen, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	iou.fd = iou_ring();
+	if (imem == MAP_FAILED || iou.fd < 0)
 		ksft_exit_fail_msg("io_uring buffer: %s\n", strerror(errno));
-	memset(iov.iov_base, 3, iov.iov_len);
+	if (iou_register(iou.fd, imem, ilen))
+		ksft_exit_fail_msg("io_uring buffer: registration failed\n");
+	memset(imem, 3, ilen);
 	iou.nth = 0;
 	ibuf = run_iou_export(&iou);
 	if (ibuf < 0)

@@ -862,13 +862,11 @@ static void check_revoke(void)
  * registered memory, whose own mapping shows its bytes, and unregistering
  * the buffer revokes the MR.
  */
-static int iou_ring = -1;
+static int iou_fd = -1;	/* the ring of new_iou() buffers */
 
 static int new_iou(struct buf *b, size_t size)
 {
-	struct io_uring_buf_export e = { 0 };
-	struct io_uring_params p = { 0 };
-	struct iovec iov = { .iov_len = size };
+	int ret;
 
 	b->name = "io_uring buffer";
 	b->size = size;
@@ -877,22 +875,23 @@ static int new_iou(struct buf *b, size_t size)
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (b->map == MAP_FAILED)
 		return -1;
-	iov.iov_base = b->map;
-	if (iou_ring < 0)
-		iou_ring = syscall(__NR_io_uring_setup, 4, &p);
-	if (iou_ring < 0 ||
-	    syscall(__NR_io_uring_register, iou_ring, IORING_REGISTER_BUFFERS, &iov, 1))
+	if (iou_fd < 0)
+		iou_fd = iou_ring();
+	if (iou_fd < 0)
 		return -1;
-	b->fd = syscall(__NR_io_uring_register, iou_ring,
-			IORING_REGISTER_EXPORT_BUFFER, &e, 1);
-	return b->fd < 0 ? -1 : 0;
+	ret = iou_register(iou_fd, b->map, size);
+	b->fd = ret ? ret : iou_export(iou_fd, 0, 0, 0);
+	if (b->fd < 0) {
+		errno = -b->fd;
+		return -1;
+	}
+	return 0;
 }
 
 static int unregister_iou(struct buf *b)
 {
 	(void)b;
-	return syscall(__NR_io_uring_register, iou_ring, IORING_UNREGISTER_BUFFERS,
-		       NULL, 0) ? -errno : 0;
+	return iou_reg(iou_fd, IORING_UNREGISTER_BUFFERS, NULL, 0);
 }
 
 static void check_iou(void)
@@ -913,8 +912,8 @@ static void check_iou(void)
 			 "io_uring buffer: unregister while RDMA WRITEs run: access error\n");
 	ksft_test_result(!ibv_dereg_mr(mr), "io_uring buffer: the revoked MR deregisters\n");
 	free_buf(&b);
-	close(iou_ring);
-	iou_ring = -1;
+	close(iou_fd);
+	iou_fd = -1;
 }
 
 /* Does the dma-buf bufinfo list a phyr importer line containing @what? */
