@@ -39,7 +39,7 @@ rdma-core: rootfs
 perftest: rootfs
 	@$(S)/build-perftest.sh >/dev/null
 
-run: selftests
+run: selftests rdma-core
 	@$(S)/vm.sh -- selftests/demo.sh
 
 bench: kernel-bench rootfs

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * zcrx_common.h: the code that liburing-examples/zcrx_nsim.c and
- * selftests/nsim_rx_bench.c (built with -I../liburing-examples) share,
- * header only:
+ * zcrx_common.h: the code that liburing-examples/zcrx_nsim.c,
+ * liburing-examples/zcrx_rdma.c and selftests/nsim_rx_bench.c (built with
+ * -I../liburing-examples) share, header only:
  *
  *   - the error helpers fail() and fail_errno(), ename();
- *   - the stream pattern, the clock, the parsing of addresses and sizes;
+ *   - the stream pattern, the clock, the parsing of addresses and sizes,
+ *     the CPU time of the machine (cpu_ticks_read());
  *   - the TCP side: the listener, accept_one() and the client, which sends
  *     the pattern (send_stream());
  *   - an area of user memory, of a udmabuf, of a buffer of the phyr test
@@ -126,6 +127,55 @@ static inline uint64_t parse_size(const char *opt, const char *str)
 	if (errno || end == str || *end)
 		fail("%s: not a size: %s", opt, str);
 	return v;
+}
+
+/* ---- CPU time of the machine ---- */
+
+/*
+ * The busy time of the whole machine from /proc/stat, in USER_HZ ticks:
+ * the benchmarks take it over their timed interval, so that softirq work
+ * and the other end of the transfer count as well.
+ */
+
+#define MAX_CPUS	64
+
+struct cpu_ticks {
+	unsigned long long user, system, irq;	/* user+nice, system, irq+softirq */
+	unsigned long long busy[MAX_CPUS];	/* the sum of the three, per CPU */
+	int ncpus;
+};
+
+static inline void cpu_ticks_read(struct cpu_ticks *t)
+{
+	unsigned long long user, nice, sys, idle, iowait, irq, softirq;
+	char line[512];
+	FILE *f = fopen("/proc/stat", "r");
+	int cpu;
+
+	if (!f)
+		fail_errno(errno, "/proc/stat");
+	memset(t, 0, sizeof(*t));
+	/* "cpu  USER NICE ..." for the machine, then "cpuN USER NICE ..." */
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "cpu", 3))
+			break;
+		cpu = -1;
+		if (line[3] != ' ' && sscanf(line + 3, "%d", &cpu) != 1)
+			fail("/proc/stat: %s", line);
+		if (sscanf(line + strcspn(line, " "), "%llu %llu %llu %llu %llu %llu %llu",
+			   &user, &nice, &sys, &idle, &iowait, &irq, &softirq) != 7)
+			fail("/proc/stat: %s", line);
+		if (cpu < 0) {
+			t->user = user + nice;
+			t->system = sys;
+			t->irq = irq + softirq;
+		} else if (cpu < MAX_CPUS) {
+			t->busy[cpu] = user + nice + sys + irq + softirq;
+			if (cpu >= t->ncpus)
+				t->ncpus = cpu + 1;
+		}
+	}
+	fclose(f);
 }
 
 /* ---- TCP ---- */

@@ -17,3 +17,5 @@ step "netdevsim pair in two namespaces, ping across"
 ./netdevsim.sh
 step "rxe and siw on a veth pair"
 ./rdma_devices.sh
+step "zero-copy pipeline: TCP on netdevsim -> zcrx into an io_uring buffer exported as a dma-buf -> RDMA WRITE from it (rxe) -> sink in another namespace"
+./zcrx_rdma.sh demo

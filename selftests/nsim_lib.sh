@@ -58,3 +58,55 @@ nsim_unlink() {
 	exec {fd}<&-
 	return $rc
 }
+
+# nsim_zc_pair ID_RX ID_TX NS IP ADDR_RX ADDR_TX PLEN QUEUE PORT: the
+# receive side of the zero-copy suites. Two linked netdevsim ports with 4
+# queues, the sender's (device ID_TX) in network namespace NS (created
+# here), addressed (IPv$IP, prefix PLEN) and up, checked with a ping; the
+# receiver with header split (tcp-data-split on, hds-thresh 0), RSS over
+# queues 0..QUEUE-1 and an ntuple rule that steers tcp dst-port PORT to
+# QUEUE, as io_uring zcrx and devmem TCP need from a NIC. Sets rx, tx and
+# rule (the rule's ID); on failure says why and returns 1.
+nsim_zc_pair() {
+	local id_rx=$1 id_tx=$2 ns=$3 ip=$4 addr_rx=$5 addr_tx=$6 plen=$7
+	local queue=$8 port=$9 out
+	rx="" tx="" rule=""
+	ip netns add "$ns" && echo "$id_rx 1 4" >$NSIM/new_device &&
+		echo "$id_tx 1 4" >$NSIM/new_device ||
+		{ echo "cannot create the netdevsim ports"; return 1; }
+	udevadm settle 2>/dev/null
+	rx=$(nsim_netdev_of "$id_rx")
+	tx=$(nsim_netdev_of "$id_tx")
+	[ -n "$rx" ] && [ -n "$tx" ] && ip link set "$tx" netns "$ns" ||
+		{ echo "netdevsim ports did not appear"; return 1; }
+	nsim_link "" "$rx" "$ns" "$tx" &&
+		ip -"$ip" addr add "$addr_rx/$plen" dev "$rx" nodad &&
+		ip link set "$rx" up &&
+		ip -n "$ns" -"$ip" addr add "$addr_tx/$plen" dev "$tx" nodad &&
+		ip -n "$ns" link set lo up && ip -n "$ns" link set "$tx" up &&
+		ip netns exec "$ns" ping -"$ip" -c 1 -W 5 "$addr_rx" >/dev/null ||
+		{ echo "netdevsim pair $rx <-> $tx not linked"; return 1; }
+	{ ethtool -G "$rx" tcp-data-split on hds-thresh 0 2>/dev/null ||
+		ethtool -G "$rx" tcp-data-split on; } ||
+		{ echo "$rx: no tcp-data-split"; return 1; }
+	if ethtool -k "$rx" | grep -q 'ntuple-filters: off$'; then
+		ethtool -K "$rx" ntuple on
+	fi
+	ethtool -X "$rx" equal "$queue" ||
+		{ echo "$rx: no RSS over queues 0-$((queue - 1))"; return 1; }
+	out=$(ethtool -N "$rx" flow-type tcp"$ip" dst-port "$port" action "$queue")
+	rule=$(echo "$out" | sed -n 's/.*ID \([0-9]*\).*/\1/p')
+	[ -n "$rule" ] || { echo "$rx: no ntuple rule to queue $queue: $out"; return 1; }
+}
+
+# tsc_mhz: the TSC frequency the kernel calibrated, which turns CPU time
+# into cycles, then where it came from; nothing if unknown
+tsc_mhz() {
+	local mhz
+	mhz=$(dmesg | sed -n 's/.*tsc: Refined TSC clocksource calibration: \([0-9.]*\) MHz.*/\1/p' | tail -n 1)
+	[ -n "$mhz" ] && { echo "$mhz dmesg: Refined TSC clocksource calibration"; return; }
+	mhz=$(dmesg | sed -n 's/.*tsc: Detected \([0-9.]*\) MHz processor.*/\1/p' | tail -n 1)
+	[ -n "$mhz" ] && { echo "$mhz dmesg: tsc: Detected ... MHz processor"; return; }
+	mhz=$(awk -F': *' '/^cpu MHz/ { print $2; exit }' /proc/cpuinfo)
+	[ -n "$mhz" ] && echo "$mhz /proc/cpuinfo cpu MHz"
+}

@@ -95,49 +95,6 @@ static struct {
 	.timeout = 300,
 };
 
-/* ---- CPU time of the machine ---- */
-
-#define MAX_CPUS	64
-
-struct cpu_ticks {
-	unsigned long long user, system, irq;	/* user+nice, system, irq+softirq */
-	unsigned long long busy[MAX_CPUS];	/* the sum of the three, per CPU */
-	int ncpus;
-};
-
-static void cpu_ticks_read(struct cpu_ticks *t)
-{
-	unsigned long long user, nice, sys, idle, iowait, irq, softirq;
-	char line[512];
-	FILE *f = fopen("/proc/stat", "r");
-	int cpu;
-
-	if (!f)
-		fail_errno(errno, "/proc/stat");
-	memset(t, 0, sizeof(*t));
-	/* "cpu  USER NICE ..." for the machine, then "cpuN USER NICE ..." */
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "cpu", 3))
-			break;
-		cpu = -1;
-		if (line[3] != ' ' && sscanf(line + 3, "%d", &cpu) != 1)
-			fail("/proc/stat: %s", line);
-		if (sscanf(line + strcspn(line, " "), "%llu %llu %llu %llu %llu %llu %llu",
-			   &user, &nice, &sys, &idle, &iowait, &irq, &softirq) != 7)
-			fail("/proc/stat: %s", line);
-		if (cpu < 0) {
-			t->user = user + nice;
-			t->system = sys;
-			t->irq = irq + softirq;
-		} else if (cpu < MAX_CPUS) {
-			t->busy[cpu] = user + nice + sys + irq + softirq;
-			if (cpu >= t->ncpus)
-				t->ncpus = cpu + 1;
-		}
-	}
-	fclose(f);
-}
-
 /* ---- the stream and its check ---- */
 
 struct stream {

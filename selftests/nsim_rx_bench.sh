@@ -81,48 +81,20 @@ echo "===== bulk TCP receive on netdevsim: zcrx and devmem vs recv() ====="
 [ -x ./nsim_rx_bench ] || die "nsim_rx_bench not built (make -C selftests ynl)"
 
 # The TSC frequency that turns CPU time into cycles.
-src="dmesg: Refined TSC clocksource calibration"
-mhz=$(dmesg | sed -n 's/.*tsc: Refined TSC clocksource calibration: \([0-9.]*\) MHz.*/\1/p' | tail -n 1)
-if [ -z "$mhz" ]; then
-	src="dmesg: tsc: Detected ... MHz processor"
-	mhz=$(dmesg | sed -n 's/.*tsc: Detected \([0-9.]*\) MHz processor.*/\1/p' | tail -n 1)
-fi
-if [ -z "$mhz" ]; then
-	src="/proc/cpuinfo cpu MHz"
-	mhz=$(awk -F': *' '/^cpu MHz/ { print $2; exit }' /proc/cpuinfo)
-fi
+read -r mhz src <<<"$(tsc_mhz)"
 [ -n "$mhz" ] || die "no TSC frequency"
 echo "TSC: $mhz MHz ($src); $(nproc) CPUs; CPU time from /proc/stat, USER_HZ $(getconf CLK_TCK)"
 
 cleanup
 res=$(mktemp)
 log=$(mktemp)
-ip netns add $NS && echo "$ID_RX 1 4" >$NSIM/new_device &&
-	echo "$ID_TX 1 4" >$NSIM/new_device || die "cannot create the netdevsim ports"
-udevadm settle 2>/dev/null
-rx=$(nsim_netdev_of $ID_RX)
-tx=$(nsim_netdev_of $ID_TX)
-[ -n "$rx" ] && [ -n "$tx" ] && ip link set "$tx" netns $NS || die "ports did not appear"
+nsim_zc_pair $ID_RX $ID_TX $NS "$IP" $ADDR_RX $ADDR_TX $PLEN $QUEUE $PORT ||
+	die "netdevsim pair not set up"
 ip netns exec $NS ethtool -K "$tx" tso "$TSO" || die "$tx: tso $TSO"
 if [ -n "$MTU" ]; then
 	ip link set "$rx" mtu "$MTU" && ip -n $NS link set "$tx" mtu "$MTU" ||
 		die "MTU $MTU"
 fi
-nsim_link "" "$rx" $NS "$tx" &&
-	ip -$IP addr add $ADDR_RX/$PLEN dev "$rx" nodad && ip link set "$rx" up &&
-	ip -n $NS -$IP addr add $ADDR_TX/$PLEN dev "$tx" nodad &&
-	ip -n $NS link set lo up && ip -n $NS link set "$tx" up &&
-	ip netns exec $NS ping -$IP -c 1 -W 5 $ADDR_RX >/dev/null ||
-	die "netdevsim pair $rx <-> $tx not linked"
-{ ethtool -G "$rx" tcp-data-split on hds-thresh 0 2>/dev/null ||
-	ethtool -G "$rx" tcp-data-split on; } || die "$rx: tcp-data-split on"
-if ethtool -k "$rx" | grep -q 'ntuple-filters: off$'; then
-	ethtool -K "$rx" ntuple on
-fi
-ethtool -X "$rx" equal $QUEUE || die "$rx: RSS over queues 0-$((QUEUE - 1))"
-out=$(ethtool -N "$rx" flow-type tcp$IP dst-port $PORT action $QUEUE)
-rule=$(echo "$out" | sed -n 's/.*ID \([0-9]*\).*/\1/p')
-[ -n "$rule" ] || die "$rx: ntuple rule to queue $QUEUE: $out"
 echo "$rx <-> $tx (netns $NS): 4 queues, tcp-data-split on, hds-thresh 0, RSS on 0-$((QUEUE - 1)), tcp$IP dst-port $PORT -> queue $QUEUE; MTU $(cat /sys/class/net/"$rx"/mtu); sender TSO $TSO"
 
 retrans() {

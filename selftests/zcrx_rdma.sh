@@ -1,0 +1,238 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The zero-copy pipeline NIC -> io_uring memory -> RDMA, with
+# liburing-examples/zcrx_rdma:
+#
+#   netns zr-src          init netns (the forwarder)              netns zr-sink
+#   client --TCP--> netdevsim -> zcrx area = io_uring buffer
+#                                exported as a dma-buf = MR on zrxe0
+#                                   --RDMA WRITE (rxe, veth)-->  zrxe1 window
+#
+# The forwarder's buffer is registered with io_uring, exported as a
+# dma-buf (IORING_REGISTER_EXPORT_BUFFER), used as the zcrx area of the
+# receiving netdevsim queue and registered as an RDMA MR on rxe; every
+# received chunk is written from there to the sink in another namespace,
+# which checks the payload byte for byte. The application never maps the
+# payload (its mapping is PROT_NONE). The same transfer done the usual way,
+# recv() into a buffer registered with ibv_reg_mr(), is the baseline.
+#
+#	zcrx_rdma.sh          the test (KTAP)
+#	zcrx_rdma.sh demo     one pipeline run with its output ('make run')
+#	zcrx_rdma.sh one MODE BYTES [OPTIONS]
+#	                      one transfer (MODE zcrx or recv) with zcrx_rdma's
+#	                      OPTIONS, its output and the rxe counters
+#	zcrx_rdma.sh bench    'make bench': rounds of pipeline and baseline,
+#	                      throughput and cycles per byte, ratios
+#
+# Bench knobs: ZCRX_RDMA_BYTES (256M), ZCRX_RDMA_ROUNDS (5),
+# ZCRX_RDMA_WINDOW (the sink's window, 64M).
+set -u
+cd "$(dirname "$0")" || exit 1
+. ./ktap_helpers.sh
+. ./nsim_lib.sh
+. ./rdma_lib.sh
+
+what=${1:-test}
+ID_RX=61
+ID_TX=62
+NS_SRC=zr-src
+NS_SINK=zr-sink
+ADDR_RX=2001:db8:9::1
+ADDR_TX=2001:db8:9::2
+FWD_IP=192.168.81.1
+SINK_IP=192.168.81.2
+PORT=9997
+QUEUE=3
+rx=
+tx=
+rule=
+pids=
+log=$(mktemp)
+
+cleanup() {
+	local p
+	for p in $pids; do kill "$p" 2>/dev/null && wait "$p"; done
+	[ -n "$rule" ] && ethtool -N "$rx" delete "$rule" 2>/dev/null
+	echo $ID_RX >$NSIM/del_device 2>/dev/null
+	echo $ID_TX >$NSIM/del_device 2>/dev/null
+	rdma link delete zrxe0 2>/dev/null
+	rdma link delete zrxe1 2>/dev/null
+	ip link del zr-veth0 2>/dev/null
+	ip netns del $NS_SRC 2>/dev/null
+	ip netns del $NS_SINK 2>/dev/null
+	rm -f "$log" "$log".*
+}
+
+# setup: the netdevsim pair, the veth pair with rxe on both ends; why not
+setup() {
+	rc_dir=$(rdma_core_dir) ||
+		{ echo "rdma-core not built (scripts/build-rdma-core.sh)"; return 1; }
+	[ -x ./zcrx_rdma ] || { echo "zcrx_rdma not built (liburing-examples)"; return 1; }
+	[ -d $NSIM ] || modprobe netdevsim 2>/dev/null
+	nsim_zc_pair $ID_RX $ID_TX $NS_SRC 6 $ADDR_RX $ADDR_TX 64 $QUEUE $PORT ||
+		return 1
+	ip netns add $NS_SINK &&
+		ip link add zr-veth0 type veth peer name zr-veth1 netns $NS_SINK &&
+		ip addr add $FWD_IP/24 dev zr-veth0 && ip link set zr-veth0 up &&
+		ip -n $NS_SINK addr add $SINK_IP/24 dev zr-veth1 &&
+		ip -n $NS_SINK link set lo up && ip -n $NS_SINK link set zr-veth1 up ||
+		{ echo "no veth pair"; return 1; }
+	rdma link add zrxe0 type rxe netdev zr-veth0 &&
+		ip netns exec $NS_SINK rdma link add zrxe1 type rxe netdev zr-veth1 &&
+		wait_ports zrxe0 zrxe1 || { echo "no rxe ports up"; return 1; }
+}
+
+# pipe MODE BYTES [sink and forwarder options]: one transfer; 0 when the
+# sink verified it and the forwarder forwarded all of it. Output in
+# $log.sink, $log.fwd, $log.src.
+pipe() {
+	local mode=$1 bytes=$2 sink fwd rc=0
+	shift 2
+	export LD_LIBRARY_PATH=$rc_dir/lib
+	ip netns exec $NS_SINK ./zcrx_rdma -P -a $SINK_IP -n "$bytes" "$@" \
+		>"$log.sink" 2>&1 &
+	sink=$!
+	pids="$sink"
+	wait_until 10 _sink_ready $sink && grep -q 'sink listening' "$log.sink" ||
+		{ echo "the sink does not listen" >"$log.fwd"; : >"$log.src"; kill $sink 2>/dev/null; wait $sink; pids=; return 1; }
+	./zcrx_rdma -m "$mode" -i "$rx" -q $QUEUE -a $ADDR_RX -p $PORT \
+		-r $SINK_IP -n "$bytes" "$@" >"$log.fwd" 2>&1 &
+	fwd=$!
+	pids="$sink $fwd"
+	if nsim_wait_listen $PORT $fwd; then
+		ip netns exec $NS_SRC ./zcrx_rdma -c $ADDR_RX -p $PORT -n "$bytes" \
+			>"$log.src" 2>&1 || rc=1
+	else
+		echo "the forwarder does not listen" >"$log.src"
+		rc=1
+	fi
+	wait $fwd || rc=1
+	wait $sink || rc=1
+	pids=
+	unset LD_LIBRARY_PATH
+	return $rc
+}
+
+_sink_ready() { grep -q 'sink listening' "$log.sink" || ! alive "$1"; }
+
+# field NAME LINE: the value of NAME=... in LINE
+field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
+
+show() {
+	sed "s/^/$1sink: /" "$log.sink"
+	sed "s/^/$1forwarder: /" "$log.fwd"
+	sed "s/^/$1client: /" "$log.src"
+}
+
+# pipe's result as a KTAP line; the rxe counters if it failed
+result() {
+	local rc=$1
+	shift
+	show "# "
+	[ "$rc" = 0 ] || { rxe_counters zrxe0; rxe_counters zrxe1; }
+	ktap_test_result "$*" test "$rc" = 0
+}
+
+trap cleanup EXIT
+cleanup
+
+case $what in
+test)
+	ktap_print_header
+	ktap_set_plan 5
+	setup >"$log.setup" 2>&1 || ktap_exit_fail_msg "setup: $(cat "$log.setup")"
+	ktap_test_pass "netdevsim $rx <-> $tx (netns $NS_SRC, queue $QUEUE steered), zrxe0 <-> zrxe1 (netns $NS_SINK)"
+
+	# 2, 3: the pipeline, a window as large as the stream: every byte
+	# lands once, at its own offset
+	pipe zcrx 16M
+	result $? "zcrx -> exported io_uring buffer -> RDMA WRITE: 16M forwarded, verified at the sink"
+	grep -q 'its mapping is PROT_NONE$' "$log.fwd" &&
+		grep -q 'copies per byte: application 0.000 (copy fallback 0 bytes)' "$log.fwd"
+	ktap_test_result "the application made no copy and never mapped the payload" \
+		test $? = 0
+
+	# 4: a window smaller than the stream: WRITEs wrap and split
+	pipe zcrx 12M -W 1M
+	result $? "pipeline into a 1M window (WRITEs wrap at its end): 12M forwarded, verified"
+
+	# 5: the baseline, checked the same way
+	pipe recv 8M
+	result $? "baseline recv() + ibv_reg_mr() buffer -> RDMA WRITE: 8M forwarded, verified"
+	ktap_finished
+	;;
+one)
+	# one MODE BYTES [zcrx_rdma options]: one transfer, everything shown
+	shift
+	setup || { echo "zcrx_rdma.sh: setup failed"; exit 1; }
+	pipe "$@"
+	rc=$?
+	show ""
+	rxe_counters zrxe0
+	rxe_counters zrxe1
+	exit $rc
+	;;
+demo)
+	setup || { echo "zcrx_rdma.sh: setup failed"; exit 1; }
+	echo "netdevsim $rx (queue $QUEUE) <- $tx in netns $NS_SRC; zrxe0 -> zrxe1 in netns $NS_SINK"
+	pipe zcrx 32M
+	rc=$?
+	show ""
+	exit $rc
+	;;
+bench)
+	BYTES=${ZCRX_RDMA_BYTES:-256M}
+	ROUNDS=${ZCRX_RDMA_ROUNDS:-5}
+	WINDOW=${ZCRX_RDMA_WINDOW:-64M}
+	echo "===== pipeline NIC -> io_uring buffer export -> RDMA WRITE vs recv() + ibv_reg_mr() ====="
+	read -r mhz src <<<"$(tsc_mhz)"
+	[ -n "$mhz" ] || { echo "zcrx_rdma.sh: no TSC frequency"; exit 1; }
+	setup || { echo "zcrx_rdma.sh: setup failed"; exit 1; }
+	echo "TSC $mhz MHz ($src), $(nproc) CPUs; $BYTES per run, sink window $WINDOW, $ROUNDS rounds, modes alternated; CPU time of the whole guest (/proc/stat) over accept() .. last WRITE completed"
+	printf '%-5s %-5s %9s %8s %8s %s\n' round mode MB/s secs cyc/B copies
+	fails=0
+	res=$log.res
+	for r in $(seq "$ROUNDS"); do
+		if [ $((r % 2)) = 1 ]; then modes="zcrx recv"; else modes="recv zcrx"; fi
+		for m in $modes; do
+			if ! pipe "$m" "$BYTES" -W "$WINDOW" -t 300; then
+				fails=$((fails + 1))
+				show "# "
+				continue
+			fi
+			line=$(grep '^RESULT ' "$log.fwd")
+			copies=$(sed -n 's/.*copies per byte: //p' "$log.fwd")
+			awk -v r="$r" -v m="$m" -v mhz="$mhz" -v c="$copies" \
+			    -v b="$(field bytes "$line")" -v s="$(field secs "$line")" \
+			    -v mbps="$(field MBps "$line")" -v hz="$(field hz "$line")" \
+			    -v u="$(field cpu_user "$line")" -v sy="$(field cpu_sys "$line")" \
+			    -v i="$(field cpu_irq "$line")" -v out="$res" 'BEGIN {
+				cpb = (u + sy + i) / hz * mhz * 1e6 / b
+				printf "%-5s %-5s %9.2f %8.2f %8.2f %s\n", r, m, mbps, s, cpb, c
+				printf "%s %s %s %s\n", r, m, mbps, cpb >> out
+			}'
+		done
+	done
+	[ -s "$res" ] && awk '
+	{ bw[$2, $1] = $3; cpb[$2, $1] = $4; rounds[$1] = 1 }
+	END {
+		for (r in rounds) if (("zcrx", r) in bw && ("recv", r) in bw) {
+			n++
+			tb += bw["zcrx", r] / bw["recv", r]
+			tc += cpb["zcrx", r] / cpb["recv", r]
+			mz += bw["zcrx", r]; mr += bw["recv", r]
+			cz += cpb["zcrx", r]; cr += cpb["recv", r]
+		}
+		if (!n) exit
+		printf "mean of %d rounds: zcrx %.2f MB/s %.2f cyc/B, recv %.2f MB/s %.2f cyc/B\n",
+			n, mz / n, cz / n, mr / n, cr / n
+		printf "ratio pipeline / baseline (mean of per-round ratios): throughput %.3f, cycles per byte %.3f\n",
+			tb / n, tc / n
+	}' "$res"
+	exit $((fails > 0))
+	;;
+*)
+	echo "usage: $0 [test|demo|bench|one MODE BYTES [OPTIONS]]" >&2
+	exit 2
+	;;
+esac
