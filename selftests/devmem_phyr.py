@@ -18,13 +18,20 @@ upstream devmem.py covers the data paths; this covers what goes wrong:
   after, before the revocation's work has closed the queue, many times;
 - the exporter revokes a TX binding: a send that worked before gets ENODEV;
 - the netlink socket is closed while traffic flows into the binding;
+- an RX binding of an io_uring registered buffer exported as a dma-buf
+  (IORING_REGISTER_EXPORT_BUFFER): a TCP stream lands in it and is read
+  through the buffer's own mapping, the buffer is unregistered mid-stream
+  (the exporter revokes), the stream goes on in host memory, nothing is
+  written into the buffer after the unregister returns, its pins go, and
+  binding the revoked export gets ENODEV;
 - the device is deleted, or its namespace torn down, with bindings live.
-Revocable buffers come from the phyr test exporter (CONFIG_DMABUF_PHYR_TEST),
-the others from udmabuf. Leaks and splats are caught by the runner's
-kmemleak scan and log check.
+Revocable buffers come from the phyr test exporter (CONFIG_DMABUF_PHYR_TEST)
+and io_uring exports, the others from udmabuf. Leaks and splats are caught
+by the runner's kmemleak scan and log check.
 Output is KTAP.
 """
 
+import array
 import ctypes
 import errno
 import fcntl
@@ -51,8 +58,14 @@ PHYR_TEST = "/sys/kernel/debug/dma_buf_phyr_test"
 
 SO_BINDTODEVICE = 25
 SO_ZEROCOPY = 60
+SCM_DEVMEM_LINEAR = 78
 SCM_DEVMEM_DMABUF = 79
+SO_DEVMEM_DONTNEED = 80
 MSG_ZEROCOPY = 0x4000000
+MSG_SOCK_DEVMEM = 0x2000000
+NR_IO_URING_SETUP, NR_IO_URING_REGISTER = 425, 427
+IORING_REGISTER_BUFFERS, IORING_UNREGISTER_BUFFERS = 0, 1
+IORING_REGISTER_EXPORT_BUFFER = 38
 UDMABUF_CREATE = 0x40187542
 F_ADD_SEALS, F_SEAL_SHRINK = 1033, 2
 
@@ -229,7 +242,7 @@ def queue(ynl, idx, qid):
 
 def main():
     print("TAP version 13")
-    print("1..28")
+    print("1..37")
     ynl = YnlFamily(SPEC)
 
     sh(f"ip netns add {NS}")
@@ -360,6 +373,9 @@ def main():
     ktap(got == b"x" * (256 << 10),
          "after the unbind, queue 3 receives into host memory again",
          None if isinstance(got, bytes) else got)
+
+    # An io_uring registered buffer, exported, bound, unregistered mid-flow.
+    iou_devmem_rx(ynl, rx, irx)
 
     # Teardown with bindings live.
     ktap(teardown_device_bound(), "device deleted with an RX and a TX "
@@ -535,6 +551,342 @@ def unbind_under_traffic(rx, irx):
     sender.kill()
     sender.wait()
     return gone
+
+
+# io_uring through the raw syscalls (the guest's Python has no binding).
+libc.syscall.restype = ctypes.c_long
+
+
+def syscall(nr, *args):
+    ret = libc.syscall(ctypes.c_long(nr), *args)
+    return ret if ret >= 0 else -ctypes.get_errno()
+
+
+def iou_ring():
+    """A new ring of 4 entries: its fd, or -errno."""
+    params = ctypes.create_string_buffer(120)	# struct io_uring_params
+    return syscall(NR_IO_URING_SETUP, ctypes.c_uint(4), params)
+
+
+def iou_reg(ring, op, arg, nr):
+    return syscall(NR_IO_URING_REGISTER, ctypes.c_int(ring), ctypes.c_uint(op),
+                   arg, ctypes.c_uint(nr))
+
+
+def iou_register(ring, addr, size):
+    """[addr, addr + size) as the ring's only registered buffer."""
+    iov = Iovec(addr, size)
+    return iou_reg(ring, IORING_REGISTER_BUFFERS, ctypes.byref(iov), 1)
+
+
+def iou_export(ring, idx, off, length):
+    """IORING_REGISTER_EXPORT_BUFFER: the dma-buf fd, or -errno."""
+    arg = ctypes.create_string_buffer(    # struct io_uring_buf_export
+        struct.pack("IIQQ3Q", idx, 0, off, length, 0, 0, 0))
+    return iou_reg(ring, IORING_REGISTER_EXPORT_BUFFER, arg, 1)
+
+
+def pins_held():
+    """FOLL_PIN references taken and not released, system-wide."""
+    with open("/proc/sys/vm/stat_refresh", "w") as f:
+        f.write("1")
+    v = dict(line.split() for line in open("/proc/vmstat"))
+    return int(v["nr_foll_pin_acquired"]) - int(v["nr_foll_pin_released"])
+
+
+def pins_settled():
+    """The least of a few samples: 9p pins pages for its own I/O."""
+    least = None
+    for _ in range(5):
+        p = pins_held()
+        least = p if least is None else min(least, p)
+        time.sleep(0.02)
+    return least
+
+
+def stream_pattern(n):
+    """The first @n bytes (a multiple of 8) of the test stream: every
+    8-byte word is its own index, so no byte fits anywhere else."""
+    return array.array("Q", range(n // 8)).tobytes()
+
+
+def peer_send_pattern(port, n):
+    """Send stream_pattern(@n) from the peer namespace; returns Popen."""
+    code = f"""
+import array, socket
+d = array.array("Q", range({n} // 8)).tobytes()
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.settimeout(120)
+s.connect(({ADDR_RX!r}, {port}))
+s.sendall(d)
+s.shutdown(socket.SHUT_WR)
+s.recv(1)
+"""
+    return subprocess.Popen(["ip", "netns", "exec", NS, "python3", "-c", code],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def devmem_dontneed(sock, tokens):
+    """Give frags back, 128 tokens a call: how many the kernel freed."""
+    freed = 0
+    for i in range(0, len(tokens), 128):
+        part = tokens[i:i + 128]
+        arg = ctypes.create_string_buffer(
+            b"".join(struct.pack("II", t, 1) for t in part))
+        n = libc.setsockopt(sock.fileno(), socket.SOL_SOCKET,
+                            SO_DEVMEM_DONTNEED, arg, 8 * len(part))
+        if n < 0:
+            raise OSError(ctypes.get_errno(), "SO_DEVMEM_DONTNEED")
+        freed += n
+    return freed
+
+
+class DevmemStream:
+    """Read a stream_pattern() stream with recvmsg(MSG_SOCK_DEVMEM): dmabuf
+    frags are read from @mem (the buffer's user mapping) at @base plus
+    their offset in dma-buf @dmabuf_id of @length bytes, everything else
+    from the iov; every byte is checked against the pattern and every
+    frag's token given back after its call. @at_cut(self), if given, runs
+    once after the call that takes the stream past @cut bytes, with the
+    tokens of that call still held (in self.held)."""
+
+    def __init__(self, mem, base, length, dmabuf_id, pattern):
+        self.mem, self.base, self.length = mem, base, length
+        self.dmabuf_id, self.pattern = dmabuf_id, pattern
+        self.off = 0			# stream bytes read
+        self.dmabuf = 0			# of which in dmabuf frags
+        self.host = 0			# in host memory (iov, no cmsg)
+        self.linear = 0			# linear parts of devmem skbs (iov)
+        self.cut = None			# stream offset of at_cut
+        self.dmabuf_after = 0		# dmabuf frag bytes after the cut
+        self.after_frags = 0		# and frags
+        self.last_dmabuf_end = 0	# stream offset after the last frag
+        self.tokens = self.freed = 0
+        self.held = []
+        self.errors = []
+        self.errors_at_cut = None	# how many there were at the cut
+        self.calls = 0			# recvmsg() calls
+        self.host_at_cut = None		# host memory bytes at the cut
+        self.t_cut = self.t_end = None
+
+    def check(self, chunk, where):
+        if chunk != self.pattern[self.off:self.off + len(chunk)] and \
+           len(self.errors) < 5:
+            self.errors.append(f"bytes {self.off}+{len(chunk)} ({where}) "
+                               "do not match the stream")
+        self.off += len(chunk)
+
+    def run(self, sock, total, cut=None, at_cut=None):
+        while self.off < total:
+            try:
+                data, anc, flags, _ = sock.recvmsg(1 << 20, 40 * 600,
+                                                   MSG_SOCK_DEVMEM)
+            except OSError as e:
+                self.errors.append(f"recvmsg at {self.off}: {e}")
+                return
+            if not data and not anc:
+                self.errors.append(f"EOF at {self.off} of {total}")
+                return
+            self.calls += 1
+            if flags & socket.MSG_CTRUNC:
+                self.errors.append(f"cmsgs truncated at {self.off}")
+            # A call returns either host memory (in the iov, no cmsg) or
+            # devmem skbs: their linear parts in the iov, their frags as
+            # cmsgs; its length counts both.
+            pos, frags, tokens = 0, 0, []
+            for level, typ, cd in anc:
+                if level != socket.SOL_SOCKET or \
+                   typ not in (SCM_DEVMEM_LINEAR, SCM_DEVMEM_DMABUF):
+                    self.errors.append(f"unexpected cmsg {level}/{typ}")
+                    continue
+                foff, fsize, ftok, did, _ = struct.unpack("QIIII", cd[:24])
+                if typ == SCM_DEVMEM_LINEAR:
+                    self.linear += fsize
+                    self.check(data[pos:pos + fsize], "linear")
+                    pos += fsize
+                    continue
+                frags += fsize
+                if did != self.dmabuf_id or foff + fsize > self.length:
+                    self.errors.append(f"frag {foff}+{fsize} of dmabuf "
+                                       f"{did}: outside the binding")
+                    self.off += fsize
+                    continue
+                tokens.append(ftok)
+                self.dmabuf += fsize
+                if self.cut is not None:
+                    self.dmabuf_after += fsize
+                    self.after_frags += 1
+                at = self.base + foff
+                self.check(self.mem[at:at + fsize], f"frag at {foff}")
+                self.last_dmabuf_end = self.off
+            if not anc:
+                self.host += len(data)
+                self.check(data, "host memory")
+            elif pos + frags != len(data):
+                self.errors.append(f"recvmsg returned {len(data)}, the "
+                                   f"cmsgs cover {pos + frags}")
+            self.tokens += len(tokens)
+            if at_cut and self.cut is None and self.off >= cut:
+                self.cut = self.off
+                self.t_cut = time.monotonic()
+                self.errors_at_cut = len(self.errors)
+                self.host_at_cut = self.host
+                self.held = tokens
+                at_cut(self)
+            else:
+                self.freed += devmem_dontneed(sock, tokens)
+        self.t_end = time.monotonic()
+
+
+def iou_devmem_rx(ynl, rx, irx, total=8 << 20, cut=3 << 20):
+    """Bind queue 3 to 2M at 1M of a 4M io_uring registered buffer,
+    exported; receive a stream of @total bytes into it, unregister the
+    buffer after @cut (more frags than the binding has net_iovs: they
+    are recycled), read the stream to its end in host memory."""
+    size, base, length = 4 << 20, 1 << 20, 2 << 20
+    port = 7004
+    q = [{"id": QUEUE, "type": "rx"}]
+    canary = b"\x5a" * size
+    mem = mmap.mmap(-1, size)
+    mem.madvise(mmap.MADV_NOHUGEPAGE)	# one pin per 4K page
+    mem[:] = canary
+    cbuf = (ctypes.c_char * size).from_buffer(mem)
+    ring = iou_ring()
+    if ring < 0:
+        raise OSError(-ring, "io_uring_setup")
+    pins0 = pins_settled()
+    err = iou_register(ring, ctypes.addressof(cbuf), size)
+    pinned = pins_settled() - pins0
+    fd = iou_export(ring, 0, base, length)
+    if err or fd < 0:
+        raise OSError(-(err or fd), f"register {err}, export {fd}")
+    ynlb = YnlFamily(SPEC)	# the binding's own socket, closed to unbind
+    r = ynlb.do("bind-rx", {"ifindex": irx, "fd": fd, "queues": q})
+    ktap(queue(ynl, irx, QUEUE).get("dmabuf") == r["id"] and
+         pinned >= size // 4096,
+         f"bind-rx of an exported io_uring buffer ({length >> 20}M at "
+         f"{base >> 20}M of {size >> 20}M): "
+         f"dmabuf {r['id']}", f"{pinned} pages pinned by the registration")
+
+    pattern = stream_pattern(total)
+    sh(f"ethtool -N {rx} flow-type tcp6 dst-port {port} action {QUEUE}")
+    ls = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((ADDR_RX, port))
+    ls.listen(1)
+    ls.settimeout(60)
+    sender = peer_send_pattern(port, total)
+    st = DevmemStream(mem, base, length, r["id"], pattern)
+    state = {}
+
+    def unregister(s):
+        # the frames still arrive: the sender is mid-stream
+        state["err"] = iou_reg(ring, IORING_UNREGISTER_BUFFERS, None, 0)
+        state["snap"] = bytes(mem[base:base + length])
+
+    t0 = t_acc = time.monotonic()
+    try:
+        c, _ = ls.accept()
+        t_acc = time.monotonic()
+        c.settimeout(60)
+        st.run(c, total, cut, unregister)
+        held = len(st.held)
+        held_freed = devmem_dontneed(c, st.held)
+        c.close()
+    except OSError as e:
+        st.errors.append(f"{e}")
+        held = held_freed = -1
+    finally:
+        ls.close()
+    try:
+        sender.wait(60)
+    except subprocess.TimeoutExpired:
+        sender.kill()
+        sender.wait()
+    if sender.returncode:
+        st.errors.append(f"sender: {sender.returncode} "
+                         f"{sender.stderr.read().decode().strip()}")
+    before = st.dmabuf - st.dmabuf_after
+    diag = (f"{st.off} bytes in {st.calls} calls; accepted at "
+            f"{t_acc - t0:.1f} s, "
+            f"{(st.t_cut or t0) - t0:.1f} s to the unregister, "
+            f"{(st.t_end or t0) - t0:.1f} s in all: "
+            f"{before} in frags before the unregister at "
+            f"{st.cut}, {st.dmabuf_after} after (last ends at "
+            f"{st.last_dmabuf_end}), {st.host} in host memory, {st.linear} "
+            f"linear; tokens {st.tokens}, freed {st.freed} + {held_freed} "
+            f"of {held} held") + "".join(f"\n{e}" for e in st.errors)
+    # Before the unregister, the whole stream comes through the binding.
+    ktap(st.cut is not None and before >= cut // 2 and
+         st.host_at_cut == 0 and
+         st.tokens - st.after_frags > length // 4096 and
+         st.errors_at_cut == 0,
+         "TCP into the export: the bytes of every dmabuf frag, read through "
+         "the registered buffer's mapping, are the stream's (net_iovs "
+         "recycled)", diag)
+    gone = state.get("err") == 0 and \
+        wait_for(lambda: "dmabuf" not in queue(ynl, irx, QUEUE))
+    pools = [p for p in ynl.dump("page-pool-get", {})
+             if p.get("dmabuf") == r["id"] and "detach-time" not in p]
+    ktap(gone and not pools, "IORING_UNREGISTER_BUFFERS mid-stream revokes "
+         "the binding: queue 3 drops its provider, no live page pool "
+         "uses it", f"unregister: {state.get('err')}, pools: {pools}")
+    # Frags after the unregister: only data the binding held already
+    # (at most its 2M), the rest of the stream lands in host memory.
+    ktap(st.off == total and not st.errors and st.cut is not None and
+         st.last_dmabuf_end <= st.cut + length and
+         st.host >= total - st.cut - length and st.freed == st.tokens - held,
+         f"the stream goes on into host memory: all {total >> 20}M intact, "
+         "no dmabuf frag past what the binding held at the unregister",
+         diag)
+    ktap(held > 0 and held_freed == held, f"{held} frags held across the "
+         "unregister are given back (SO_DEVMEM_DONTNEED)",
+         f"freed {held_freed}")
+    outside = mem[:base] == canary[:base] and \
+        mem[base + length:] == canary[base + length:]
+    ktap("snap" in state and state["snap"] == mem[base:base + length] and
+         outside, "nothing written into the buffer after the unregister "
+         "returned, nor ever outside the exported range",
+         f"outside untouched: {outside}")
+    # the registration's pins, and any the binding took, are released
+    # (after the importers are gone, from a work item: waited for)
+    left = [None]
+
+    def unpinned():
+        left[0] = pins_settled() - pins0
+        return left[0] < size // 4096 // 4
+    ktap(wait_for(unpinned), f"the buffer's pins are released after the "
+         f"unregister ({pinned} pinned)", f"{left[0]} pins above the start")
+    expect("bind-rx of the export after its buffer was unregistered",
+           errno.ENODEV, lambda: ynl.do("bind-rx", {
+               "ifindex": irx, "fd": fd, "queues": q}))
+    ynlb.sock.close()
+    # A new flow to the queue, read the same way: all of it in host memory.
+    ls = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((ADDR_RX, port))
+    ls.listen(1)
+    ls.settimeout(60)
+    sender = peer_send_pattern(port, 1 << 20)
+    st2 = DevmemStream(mem, base, length, r["id"], pattern)
+    try:
+        c, _ = ls.accept()
+        c.settimeout(60)
+        st2.run(c, 1 << 20)
+        c.close()
+    except OSError as e:
+        st2.errors.append(f"{e}")
+    finally:
+        ls.close()
+    sender.wait(60)
+    ktap(st2.off == 1 << 20 and st2.host == 1 << 20 and not st2.errors,
+         "then a new flow on queue 3, read with MSG_SOCK_DEVMEM: every byte "
+         "in host memory, no dmabuf cmsg", f"{st2.host} of {st2.off} in "
+         "host memory" + "".join(f"\n{e}" for e in st2.errors))
+    os.close(fd)
+    os.close(ring)
+    del cbuf
+    mem.close()
 
 
 def teardown_device_bound():
