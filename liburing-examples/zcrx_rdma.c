@@ -339,9 +339,22 @@ static int run_sink(void)
 		fail_errno(errno, "rdma_accept");
 	cm_event(c.ch, RDMA_CM_EVENT_ESTABLISHED, NULL, NULL, 0);
 
-	/* The forwarder's SEND comes after all of its WRITEs completed. */
+	/*
+	 * The forwarder's SEND comes after all of its WRITEs completed, as
+	 * long as the transfer takes: WRITEs are one-sided, the sink sees no
+	 * progress to time out on. The forwarder has its own deadlines; when
+	 * it goes away, its connection does too.
+	 */
 	while ((n = ibv_poll_cq(c.cq, 1, &wc)) == 0) {
-		cq_sleep(&c, "the forwarder's last message");
+		struct pollfd pfd[2] = {
+			{ .fd = c.cc->fd, .events = POLLIN },
+			{ .fd = c.ch->fd, .events = POLLIN },
+		};
+
+		if (poll(pfd, 2, -1) < 0)
+			fail_errno(errno, "poll");
+		if (pfd[1].revents)
+			fail("the forwarder went away before its last message");
 		cq_rearm(&c);
 	}
 	if (n < 0)
