@@ -21,7 +21,8 @@
  * position (modulo the window); chunks that are adjacent in the buffer
  * go in one WRITE. A buffer goes back to the zcrx refill ring when its
  * WRITE has completed. The RDMA completion channel is polled by the same ring
- * (a multishot IORING_OP_POLL_ADD), so one wait serves both. At the end
+ * (a multishot IORING_OP_POLL_ADD), so one wait serves both (only a full
+ * send queue, and the end of the stream, wait for WRITEs alone). At the end
  * of the stream a SEND tells the sink how many bytes were forwarded.
  *
  * With -m recv the forwarder does the same transfer the usual way:
@@ -42,14 +43,14 @@
  * Client (-c HOST): connects to [HOST]:PORT and sends the pattern.
  *
  * The forwarder prints one "RESULT key=value ..." line: bytes, time from
- * accept() to the completion of the last WRITE, and the busy CPU time of
+ * accept() to the sink's receipt of the last message, and the busy CPU time of
  * the whole machine over it (/proc/stat), which selftests/zcrx_rdma.sh
  * turns into cycles per byte. Exit status 0 only when the whole stream
  * was forwarded (and, for the sink, arrived intact).
  *
- *	zcrx_rdma -P -a SINKADDR [-r RPORT] [-n BYTES] [-W WINDOW] [-s SEED]
- *	zcrx_rdma -i IFNAME -q QUEUE -r SINKADDR[:RPORT] [-m zcrx|recv]
- *		  [-a ADDR] [-p PORT] [-n BYTES] [-A AREA] [-S CHUNK]
+ *	zcrx_rdma -P -a SINKADDR [-R RPORT] [-n BYTES] [-W WINDOW] [-s SEED]
+ *	zcrx_rdma -i IFNAME -q QUEUE -r SINKADDR [-R RPORT] [-m zcrx|recv]
+ *		  [-a ADDR] [-p PORT] [-n BYTES] [-A AREA] [-S CHUNK] [-M BYTES]
  *	zcrx_rdma -c HOST [-p PORT] [-n BYTES] [-s SEED] [-S CHUNK]
  */
 #include <errno.h>
@@ -247,6 +248,7 @@ static void cq_sleep(struct conn *c, const char *what)
 		fail("no RDMA completion within %d s (%s)", cfg.timeout, what);
 }
 
+/* The QP, CQ and channel; the PD goes after the MRs. */
 static void conn_close(struct conn *c)
 {
 	rdma_disconnect(c->id);
@@ -353,14 +355,21 @@ static int run_sink(void)
 
 		if (poll(pfd, 2, -1) < 0)
 			fail_errno(errno, "poll");
-		if (pfd[1].revents)
+		if (pfd[1].revents && !ibv_poll_cq(c.cq, 1, &wc))
 			fail("the forwarder went away before its last message");
+		if (pfd[1].revents) {
+			n = 1;
+			break;
+		}
 		cq_rearm(&c);
 	}
 	if (n < 0)
 		fail("ibv_poll_cq failed");
 	if (wc.status != IBV_WC_SUCCESS)
 		fail("the forwarder's message: %s", ibv_wc_status_str(wc.status));
+	if (wc.opcode != IBV_WC_RECV || wc.byte_len != sizeof(msg))
+		fail("the forwarder's message: opcode %d, %u bytes",
+		     wc.opcode, wc.byte_len);
 
 	reached = msg.bytes < cfg.window ? msg.bytes : cfg.window;
 	for (i = 0; i < cfg.window; i++) {
@@ -380,6 +389,7 @@ static int run_sink(void)
 	conn_close(&c);
 	ibv_dereg_mr(mr);
 	ibv_dereg_mr(msg_mr);
+	ibv_dealloc_pd(c.pd);
 	rdma_destroy_id(c.id);
 	rdma_destroy_id(listen_id);
 	rdma_destroy_event_channel(c.ch);
@@ -417,7 +427,8 @@ struct fwd {
 	uint64_t pos;		/* stream bytes posted */
 	uint64_t done;		/* stream bytes whose WRITE completed */
 	uint64_t writes;
-	bool done_sent, done_acked;
+	uint64_t splits;	/* WRITEs split at the end of the window */
+	bool done_acked;
 	/* MODE_ZCRX */
 	struct chunk *chunks;	/* FIFO of the chunks not yet released */
 	unsigned int nr_chunks, chunk_head, chunk_tail;
@@ -490,15 +501,20 @@ static void fwd_release(struct fwd *f, unsigned int n)
 	}
 }
 
-/* Reap the send queue's completions; the number reaped. */
+/*
+ * Reap every completion there is (the completion channel only tells of
+ * new ones once re-armed); the number reaped.
+ */
 static int fwd_reap(struct fwd *f)
 {
 	struct ibv_wc wc[32];
-	int n, i;
+	int n, i, total = 0;
 
+again:
 	n = ibv_poll_cq(f->c.cq, 32, wc);
 	if (n < 0)
 		fail("ibv_poll_cq failed");
+	total += n;
 	for (i = 0; i < n; i++) {
 		struct pending *p;
 
@@ -520,7 +536,9 @@ static int fwd_reap(struct fwd *f)
 		f->done += p->len;
 		fwd_release(f, p->release);
 	}
-	return n;
+	if (n == 32)
+		goto again;
+	return total;
 }
 
 /* Reap at least one completion, sleeping for it if need be. */
@@ -563,8 +581,10 @@ static void fwd_write(struct fwd *f, uint64_t off, uint32_t len,
 		struct ibv_send_wr wr = { 0 };
 		struct pending *p;
 
-		if (woff + n > f->win.size)
+		if (woff + n > f->win.size) {
 			n = f->win.size - woff;
+			f->splits++;
+		}
 		while (f->tail - f->head >= SQ_DEPTH)
 			fwd_reap_wait(f, "a free send queue entry");
 		p = &f->pend[f->tail++ % SQ_DEPTH];
@@ -788,6 +808,7 @@ static void fwd_run_zcrx(struct fwd *f, int fd)
 
 static int run_forwarder(void)
 {
+	struct timeval tv = { .tv_sec = cfg.timeout };
 	struct cpu_ticks t0, t1;
 	uint64_t ns0, ns1, copy_bytes = 0;
 	struct fwd f = { 0 };
@@ -808,6 +829,8 @@ static int run_forwarder(void)
 	fflush(stdout);
 	fd = accept_one(lfd, cfg.timeout);
 	close(lfd);
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)))
+		fail_errno(errno, "SO_RCVTIMEO");
 
 	cpu_ticks_read(&t0);
 	ns0 = now_ns();
@@ -823,28 +846,39 @@ static int run_forwarder(void)
 	if (cfg.mode == MODE_ZCRX && f.q.stats)
 		copy_bytes = __atomic_load_n(&f.q.stats->copy_bytes,
 					     __ATOMIC_RELAXED);
+	else if (cfg.mode == MODE_ZCRX)
+		copy_bytes = UINT64_MAX;	/* unknown: no zcrx statistics */
 	secs = (ns1 - ns0) / 1e9;
-	printf("RESULT mode=%s bytes=%" PRIu64 " secs=%.4f MBps=%.2f hz=%ld cpu_user=%llu cpu_sys=%llu cpu_irq=%llu writes=%" PRIu64 " copy_fallback_bytes=%" PRIu64 "\n",
+	printf("RESULT mode=%s bytes=%" PRIu64 " secs=%.4f MBps=%.2f hz=%ld cpu_user=%llu cpu_sys=%llu cpu_irq=%llu writes=%" PRIu64 " splits=%" PRIu64,
 	       cfg.mode == MODE_ZCRX ? "zcrx" : "recv", f.pos, secs,
 	       f.pos / secs / 1e6, sysconf(_SC_CLK_TCK), t1.user - t0.user,
-	       t1.system - t0.system, t1.irq - t0.irq, f.writes, copy_bytes);
-	/*
-	 * Copies of each payload byte. The application's: recv() copies
-	 * every byte into its buffer; with zcrx none (the buffer is not even
-	 * mapped), unless the kernel's copy fallback counted some. The
-	 * device models' (a NIC or an RNIC would DMA instead): netdevsim
-	 * copies into the zcrx area, and forwards the sender's skb to
-	 * recv(); rxe copies from the MR into frames and, at the sink, from
-	 * frames into the window.
-	 */
-	if (cfg.mode == MODE_ZCRX)
-		printf(PROG ": copies per byte: application %.3f (copy fallback %" PRIu64 " bytes); device models: netdevsim rx 1, rxe 2 (requester, responder)\n",
-		       f.pos ? (double)copy_bytes / f.pos : 0.0, copy_bytes);
+	       t1.system - t0.system, t1.irq - t0.irq, f.writes, f.splits);
+	if (copy_bytes == UINT64_MAX)
+		printf(" copy_fallback_bytes=unknown\n");
 	else
-		printf(PROG ": copies per byte: application 1 (recv()); device models: netdevsim rx 0, rxe 2 (requester, responder)\n");
+		printf(" copy_fallback_bytes=%" PRIu64 "\n", copy_bytes);
+	/*
+	 * Copies of each payload byte, by construction of the paths (not
+	 * measured, except the copy fallback). The application's: recv()
+	 * copies every byte into its buffer; with zcrx none (its mapping of
+	 * the buffer is PROT_NONE), unless the kernel's copy fallback placed
+	 * some. The device models' (a NIC or an RNIC would DMA instead):
+	 * netdevsim copies into the zcrx area, and hands the sender's skb to
+	 * recv(); rxe and siw copy from the MR into frames and, at the sink,
+	 * from frames into the window.
+	 */
+	if (cfg.mode == MODE_ZCRX && copy_bytes != UINT64_MAX)
+		printf(PROG ": copies per byte: application %.3f (kernel copy fallback %" PRIu64 " of %" PRIu64 " bytes); device models: netdevsim rx 1, RDMA 2 (requester, responder)\n",
+		       f.pos ? (double)copy_bytes / f.pos : 0.0, copy_bytes,
+		       f.pos);
+	else if (cfg.mode == MODE_ZCRX)
+		printf(PROG ": copies per byte: application unknown (kernel without zcrx copy statistics)\n");
+	else
+		printf(PROG ": copies per byte: application 1 (recv()); device models: netdevsim rx 0, RDMA 2 (requester, responder)\n");
 
 	conn_close(&f.c);
 	ibv_dereg_mr(f.mr);
+	ibv_dealloc_pd(f.c.pd);
 	if (cfg.mode == MODE_ZCRX) {
 		io_uring_queue_exit(&f.ring);
 		close(f.a.dmabuf_fd);
@@ -932,9 +966,14 @@ int main(int argc, char **argv)
 		case 'S':
 			cfg.chunk = parse_size("-S", optarg);
 			break;
-		case 'M':
-			cfg.max_write = parse_size("-M", optarg);
+		case 'M': {
+			uint64_t v = parse_size("-M", optarg);
+
+			if (v > 1u << 30)
+				fail("-M: at most 1G");
+			cfg.max_write = v;
 			break;
+		}
 		case 't':
 			cfg.timeout = atoi(optarg);
 			break;
