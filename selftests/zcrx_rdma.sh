@@ -199,7 +199,7 @@ one)
 demo)
 	setup || { echo "zcrx_rdma.sh: setup failed"; exit 1; }
 	echo "netdevsim $rx (queue $QUEUE) <- $tx in netns $NS_SRC; $D0 -> $D1 in netns $NS_SINK"
-	pipe zcrx 32M
+	pipe zcrx 16M
 	rc=$?
 	show ""
 	exit $rc
