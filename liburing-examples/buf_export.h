@@ -17,6 +17,8 @@
 #include <liburing.h>
 
 #define IOU_REGISTER_EXPORT_BUFFER	38
+/* IORING_BUF_EXPORT_RDONLY: an O_RDONLY dma-buf, for importers that read */
+#define IOU_BUF_EXPORT_RDONLY		(1U << 0)
 
 /* struct io_uring_buf_export of <linux/io_uring.h> */
 struct iou_buf_export {
@@ -29,17 +31,20 @@ struct iou_buf_export {
 
 /*
  * Export bytes [offset, offset + len) of registered buffer @index of
- * @ring as a dma-buf (len 0: to the end of the buffer; page boundaries).
+ * @ring as a dma-buf (len 0: to the end of the buffer; page boundaries);
+ * @flags 0 for a read-write dma-buf, IOU_BUF_EXPORT_RDONLY for a
+ * read-only one (importers that write are refused with EACCES).
  * Return: a new O_CLOEXEC dma-buf fd, or -errno (see
  * docs/io_uring-export.md). Importers of the dma-buf are revoked when the
  * last ring lets go of the buffer.
  */
 static inline int io_uring_register_buffer_export(struct io_uring *ring,
 						  unsigned int index,
-						  __u64 offset, __u64 len)
+						  __u64 offset, __u64 len,
+						  unsigned int flags)
 {
 	struct iou_buf_export e = {
-		.buf_index = index, .offset = offset, .len = len,
+		.buf_index = index, .flags = flags, .offset = offset, .len = len,
 	};
 	int ret = syscall(__NR_io_uring_register, ring->ring_fd,
 			  IOU_REGISTER_EXPORT_BUFFER, &e, 1);

@@ -285,6 +285,7 @@ enum area_mem {
 	AREA_UDMABUF,		/* a udmabuf made from a memfd */
 	AREA_TEST,		/* the phyr test exporter (CONFIG_DMABUF_PHYR_TEST) */
 	AREA_IOURING,		/* an io_uring registered buffer, exported */
+	AREA_IOURING_RO,	/* the same, exported read-only */
 };
 
 #define PHYR_TEST	"/sys/kernel/debug/dma_buf_phyr_test"
@@ -329,7 +330,7 @@ static inline void area_alloc(struct area *a, size_t size, enum area_mem mem,
 			fail_errno(errno, "mmap of a %zu-byte area", a->size);
 		return;
 	}
-	if (mem == AREA_IOURING) {
+	if (mem == AREA_IOURING || mem == AREA_IOURING_RO) {
 		struct iovec iov = { .iov_len = a->size };
 
 		a->cpu = mmap(NULL, a->size, PROT_READ | PROT_WRITE,
@@ -343,7 +344,9 @@ static inline void area_alloc(struct area *a, size_t size, enum area_mem mem,
 		err = io_uring_register_buffers(&a->ring, &iov, 1);
 		if (err)
 			fail_errno(-err, "io_uring_register_buffers of the area");
-		a->dmabuf_fd = io_uring_register_buffer_export(&a->ring, 0, 0, 0);
+		a->dmabuf_fd = io_uring_register_buffer_export(&a->ring, 0, 0, 0,
+							       mem == AREA_IOURING_RO ?
+							       IOU_BUF_EXPORT_RDONLY : 0);
 		if (a->dmabuf_fd < 0)
 			fail_errno(-a->dmabuf_fd, "IORING_REGISTER_EXPORT_BUFFER");
 		return;

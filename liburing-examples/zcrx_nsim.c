@@ -92,6 +92,7 @@ static const char *const area_names[] = {
 	[AREA_UDMABUF] = "dma-buf (udmabuf)",
 	[AREA_TEST] = "dma-buf (test exporter)",
 	[AREA_IOURING] = "dma-buf (io_uring buffer export)",
+	[AREA_IOURING_RO] = "dma-buf (read-only io_uring buffer export)",
 };
 
 static void server_register(struct io_uring *ring, struct area *a,
@@ -111,6 +112,12 @@ static void server_register(struct io_uring *ring, struct area *a,
 		printf("zcrx_nsim: registration of a buffer revoked while it attaches: %s\n",
 		       ret ? strerror(-ret) : "registered");
 		exit(ret == -ENODEV ? 0 : 1);
+	}
+	if (cfg.mem == AREA_IOURING_RO) {
+		/* receiving writes the area: a read-only dma-buf is refused */
+		printf("zcrx_nsim: registration of a read-only io_uring export: %s\n",
+		       ret ? strerror(-ret) : "registered");
+		exit(ret == -EACCES ? 0 : 1);
 	}
 	if (ret)
 		fail_errno(-ret, "io_uring_register_ifq(%s queue %d, %s area of %zu bytes)",
@@ -311,12 +318,14 @@ static int run_server(void)
 static void usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s -i IFNAME -q QUEUE [-d | -E [-R BYTES] | -U [-R BYTES] | -W] [-z] [-a ADDR] [-p PORT] [-n BYTES] [-s SEED] [-A AREA] [-t SECONDS]\n"
+		"usage: %s -i IFNAME -q QUEUE [-d | -E [-R BYTES] | -U [-R BYTES] | -O | -W] [-z] [-a ADDR] [-p PORT] [-n BYTES] [-s SEED] [-A AREA] [-t SECONDS]\n"
 		"       %s -c HOST [-p PORT] [-n BYTES] [-s SEED] [-S CHUNK]\n"
 		"  -d  area from a dma-buf (udmabuf) instead of user memory\n"
 		"  -E  area from a dma-buf of the phyr test exporter\n"
 		"  -U  area from an io_uring registered buffer exported as a\n"
 		"      dma-buf (IORING_REGISTER_EXPORT_BUFFER)\n"
+		"  -O  the same, exported read-only: expect the registration\n"
+		"      to fail with EACCES (receiving writes the area)\n"
 		"  -z  fail if any data went through the kernel's copy fallback\n"
 		"  -R BYTES  with -E or -U: revoke the dma-buf (-U: unregister the\n"
 		"      buffer) after BYTES, expect the\n"
@@ -340,7 +349,7 @@ int main(int argc, char **argv)
 	sigemptyset(&usr1);
 	sigaddset(&usr1, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &usr1, NULL);
-	while ((c = getopt(argc, argv, "c:i:q:a:p:n:s:dEUWzA:t:S:R:h")) != -1) {
+	while ((c = getopt(argc, argv, "c:i:q:a:p:n:s:dEUOWzA:t:S:R:h")) != -1) {
 		switch (c) {
 		case 'c':
 			cfg.client = true;
@@ -378,6 +387,11 @@ int main(int argc, char **argv)
 			if (cfg.mem != AREA_USER)
 				usage(argv[0]);
 			cfg.mem = AREA_IOURING;
+			break;
+		case 'O':
+			if (cfg.mem != AREA_USER)
+				usage(argv[0]);
+			cfg.mem = AREA_IOURING_RO;
 			break;
 		case 'W':
 			if (cfg.mem == AREA_UDMABUF)

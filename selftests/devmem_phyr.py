@@ -24,6 +24,8 @@ upstream devmem.py covers the data paths; this covers what goes wrong:
   (the exporter revokes), the stream goes on in host memory, nothing is
   written into the buffer after the unregister returns, its pins go, and
   binding the revoked export gets ENODEV;
+- a read-only io_uring export (IORING_BUF_EXPORT_RDONLY): bind-rx, which
+  writes it, gets EACCES and says why; bind-tx, which reads it, binds;
 - the device is deleted, or its namespace torn down, with bindings live.
 Revocable buffers come from the phyr test exporter (CONFIG_DMABUF_PHYR_TEST)
 and io_uring exports, the others from udmabuf. Leaks and splats are caught
@@ -66,6 +68,7 @@ MSG_SOCK_DEVMEM = 0x2000000
 NR_IO_URING_SETUP, NR_IO_URING_REGISTER = 425, 427
 IORING_REGISTER_BUFFERS, IORING_UNREGISTER_BUFFERS = 0, 1
 IORING_REGISTER_EXPORT_BUFFER = 38
+IORING_BUF_EXPORT_RDONLY = 1
 UDMABUF_CREATE = 0x40187542
 F_ADD_SEALS, F_SEAL_SHRINK = 1033, 2
 
@@ -162,9 +165,11 @@ def nl_errno(fn):
     return 0, ""
 
 
-def expect(desc, want, fn):
+def expect(desc, want, fn, says=None):
+    """@fn fails with errno @want, its extack message containing @says."""
     got, msg = nl_errno(fn)
-    ktap(got == want, f"{desc}: {errno.errorcode.get(want, want)}",
+    ktap(got == want and (says is None or says in msg),
+         f"{desc}: {errno.errorcode.get(want, want)}",
          f"got {errno.errorcode.get(got, got)} {msg}".strip())
 
 
@@ -242,7 +247,7 @@ def queue(ynl, idx, qid):
 
 def main():
     print("TAP version 13")
-    print("1..37")
+    print("1..39")
     ynl = YnlFamily(SPEC)
 
     sh(f"ip netns add {NS}")
@@ -376,6 +381,7 @@ def main():
 
     # An io_uring registered buffer, exported, bound, unregistered mid-flow.
     iou_devmem_rx(ynl, rx, irx)
+    iou_read_only(irx)
 
     # Teardown with bindings live.
     ktap(teardown_device_bound(), "device deleted with an RX and a TX "
@@ -579,11 +585,45 @@ def iou_register(ring, addr, size):
     return iou_reg(ring, IORING_REGISTER_BUFFERS, ctypes.byref(iov), 1)
 
 
-def iou_export(ring, idx, off, length):
+def iou_export(ring, idx, off, length, flags=0):
     """IORING_REGISTER_EXPORT_BUFFER: the dma-buf fd, or -errno."""
     arg = ctypes.create_string_buffer(    # struct io_uring_buf_export
-        struct.pack("IIQQ3Q", idx, 0, off, length, 0, 0, 0))
+        struct.pack("IIQQ3Q", idx, flags, off, length, 0, 0, 0))
     return iou_reg(ring, IORING_REGISTER_EXPORT_BUFFER, arg, 1)
+
+
+def iou_read_only(irx):
+    """A read-only export (IORING_BUF_EXPORT_RDONLY) of a 4M io_uring
+    buffer: bind-rx, which writes the buffer, is refused with EACCES and
+    says why; bind-tx, which only reads it, binds."""
+    size = 4 << 20
+    mem = mmap.mmap(-1, size)
+    cbuf = (ctypes.c_char * size).from_buffer(mem)
+    ring = iou_ring()
+    if ring < 0:
+        raise OSError(-ring, "io_uring_setup")
+    err = iou_register(ring, ctypes.addressof(cbuf), size)
+    fd = iou_export(ring, 0, 0, 0, IORING_BUF_EXPORT_RDONLY)
+    if err or fd < 0:
+        raise OSError(-(err or fd), f"register {err}, export {fd}")
+    ynlb = YnlFamily(SPEC)	# its own socket: closing it unbinds
+    try:
+        got, msg = nl_errno(lambda: ynlb.do(
+            "bind-rx", {"ifindex": irx, "fd": fd,
+                        "queues": [{"id": QUEUE, "type": "rx"}]}))
+        ktap(got == errno.EACCES and "read-only" in msg,
+             "bind-rx of a read-only io_uring export: EACCES",
+             f"got {errno.errorcode.get(got, got)} {msg}".strip())
+        got, msg = nl_errno(lambda: ynlb.do("bind-tx",
+                                            {"ifindex": irx, "fd": fd}))
+        ktap(got == 0, "bind-tx of a read-only io_uring export",
+             f"got {errno.errorcode.get(got, got)} {msg}".strip())
+    finally:
+        ynlb.sock.close()
+        os.close(fd)
+        os.close(ring)
+        del cbuf
+        mem.close()
 
 
 def pins_held():
@@ -859,7 +899,7 @@ def iou_devmem_rx(ynl, rx, irx, total=8 << 20, cut=3 << 20):
          f"unregister ({pinned} pinned)", f"{left[0]} pins above the start")
     expect("bind-rx of the export after its buffer was unregistered",
            errno.ENODEV, lambda: ynl.do("bind-rx", {
-               "ifindex": irx, "fd": fd, "queues": q}))
+               "ifindex": irx, "fd": fd, "queues": q}), says="revoked")
     ynlb.sock.close()
     # A new flow to the queue, read the same way: all of it in host memory.
     ls = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)

@@ -228,17 +228,24 @@ static inline int iou_register(int ring, void *mem, size_t len)
 }
 
 /*
- * IORING_REGISTER_EXPORT_BUFFER of [off, off + len) of buffer @idx.
- * Return: the dma-buf fd, or -errno.
+ * IORING_REGISTER_EXPORT_BUFFER of [off, off + len) of buffer @idx, with
+ * IORING_BUF_EXPORT_* @flags. Return: the dma-buf fd, or -errno.
  */
-static inline int iou_export(int ring, unsigned int idx, uint64_t off,
-			     uint64_t len)
+static inline int iou_export_flags(int ring, unsigned int idx, uint64_t off,
+				   uint64_t len, uint32_t flags)
 {
 	struct io_uring_buf_export e = {
-		.buf_index = idx, .offset = off, .len = len,
+		.buf_index = idx, .flags = flags, .offset = off, .len = len,
 	};
 
 	return iou_reg(ring, IORING_REGISTER_EXPORT_BUFFER, &e, 1);
+}
+
+/* A read-write export, see iou_export_flags(). */
+static inline int iou_export(int ring, unsigned int idx, uint64_t off,
+			     uint64_t len)
+{
+	return iou_export_flags(ring, idx, off, len, 0);
 }
 
 #endif

@@ -726,7 +726,7 @@ static void check_held_importers(void)
 	snprintf(cmd, sizeof(cmd), "import %d 8", fd);
 	ret = phyr_test_cmd(cmd, reply, sizeof(reply));
 	pins = phyr_test_buf_state(fd, 0, &revoked);
-	n = bufinfo_count("dma_buf_phyr_test held pinned mapped");
+	n = bufinfo_count("dma_buf_phyr_test held pinned mapped reads");
 	ksft_test_result(!ret && !strcmp(reply, "importers 8\n") && pins == 8 &&
 			 !revoked && n == 8,
 			 "8 held importers: %s, %d pins, %d in bufinfo\n",
@@ -1012,7 +1012,9 @@ static void check_iou_bad_input(char *mem)
 		return;
 	}
 	BAD("nr_args 2", 2, EINVAL, .buf_index = 0);
-	BAD("unknown flag", 1, EINVAL, .flags = 1);
+	BAD("unknown flag", 1, EINVAL, .flags = 2);
+	BAD("read-only and an unknown flag", 1, EINVAL,
+	    .flags = IORING_BUF_EXPORT_RDONLY | 0x80000000u);
 	BAD("reserved field set", 1, EINVAL, .resv = { 0, 0, 1 });
 	BAD("index past the table", 1, EINVAL, .buf_index = 1);
 	BAD("offset + len wraps", 1, EOVERFLOW, .offset = 4096, .len = -4096ULL);
@@ -1157,6 +1159,35 @@ static void check_iou_held(int ring)
 	munmap(mem, IOU_SIZE);
 }
 
+/*
+ * A read-only export (IORING_BUF_EXPORT_RDONLY) is an O_RDONLY dma-buf: a
+ * phyr importer that reads gets the buffer's pages, a classic importer
+ * that maps DMA_BIDIRECTIONAL through the core's converter ("sgt") is
+ * refused by the exporter with EACCES. The phyr importers that write are
+ * refused in rdma_dmabuf, devmem_phyr and zcrx_nsim.
+ */
+static void check_iou_read_only(int ring, char *mem)
+{
+	const char *name = "io_uring read-only export";
+	int fd, ret, mode;
+
+	fd = iou_export_flags(ring, 0, 0, 0, IORING_BUF_EXPORT_RDONLY);
+	mode = fd < 0 ? -1 : fcntl(fd, F_GETFL);
+	ksft_test_result(fd >= 0 && (mode & O_ACCMODE) == O_RDONLY &&
+			 (fcntl(fd, F_GETFD) & FD_CLOEXEC),
+			 "%s: an O_RDONLY, O_CLOEXEC dma-buf: %s\n", name,
+			 fd < 0 ? strerror(-fd) :
+			 (mode & O_ACCMODE) == O_RDONLY ? "yes" : "not read-only");
+	check_iou_pages("io_uring read-only export: a reader sees the pages", fd,
+			mem, IOU_SIZE);
+	ret = fd < 0 ? fd : sgt_dump(fd, NULL, &segs);
+	ksft_test_result(ret == -EACCES,
+			 "%s: a classic importer mapping DMA_BIDIRECTIONAL: %s (expected %s)\n",
+			 name, ret ? strerror(-ret) : "mapped", strerror(EACCES));
+	if (fd >= 0)
+		close(fd);
+}
+
 static void iou_main(void)
 {
 	struct io_uring_clone_buffers clone = { 0 };
@@ -1172,7 +1203,7 @@ static void iou_main(void)
 	ret = iou_export(ring, 0, 0, 0);
 	if (ret == -EINVAL)
 		ksft_exit_skip("no IORING_REGISTER_EXPORT_BUFFER in this kernel\n");
-	ksft_set_plan(28);
+	ksft_set_plan(32);
 	/* 2 MiB aligned, so that THP may back it with large folios */
 	mem = mmap(NULL, 2 * IOU_SIZE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -1204,6 +1235,7 @@ static void iou_main(void)
 	check_iou_pages("io_uring export: the application's later writes", fd, mem,
 			IOU_SIZE);
 	check_sgt_direct("io_uring export: sgt of a revocable classic importer", fd);
+	check_iou_read_only(ring, mem);
 
 	/* unregister revokes every export of the buffer, at once */
 	ret = iou_reg(ring, IORING_UNREGISTER_BUFFERS, NULL, 0);

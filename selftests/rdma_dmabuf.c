@@ -438,11 +438,11 @@ static int new_udmabuf(struct buf *b, size_t size)
 	return b->fd < 0 ? -1 : 0;
 }
 
-static int new_heap(struct buf *b, size_t size, int rw)
+static int new_heap(struct buf *b, size_t size)
 {
 	struct dma_heap_allocation_data d = {
 		.len = size,
-		.fd_flags = (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC,
+		.fd_flags = O_RDWR | O_CLOEXEC,
 	};
 	int heap = open("/dev/dma_heap/system", O_RDONLY);
 
@@ -453,12 +453,8 @@ static int new_heap(struct buf *b, size_t size, int rw)
 		return -1;
 	close(heap);
 	b->fd = d.fd;
-	if (rw) {
-		b->map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, b->fd, 0);
-		if (b->map == MAP_FAILED)
-			return -1;
-	}
-	return 0;
+	b->map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, b->fd, 0);
+	return b->map == MAP_FAILED ? -1 : 0;
 }
 
 /*
@@ -595,8 +591,10 @@ static void expect_errno(const char *what, uint64_t off, size_t len, int fd,
 
 /*
  * ibv_rereg_mr() of a dma-buf MR: to another PD and to more access rights
- * (then traffic through it), no write access to a read-only buffer, no
- * new translation. Needs a driver with rereg (rxe; siw has none).
+ * (then traffic through it); no write access for an MR registered without
+ * it (its attachment told the exporter it only reads) nor on a read-only
+ * export; no new translation. Needs a driver with rereg (rxe; siw has
+ * none).
  */
 static void check_rereg(struct buf *b, struct buf *ro)
 {
@@ -608,12 +606,14 @@ static void check_rereg(struct buf *b, struct buf *ro)
 		ksft_test_result_skip("rereg: siw has no rereg_mr\n");
 		ksft_test_result_skip("rereg: siw has no rereg_mr\n");
 		ksft_test_result_skip("rereg: siw has no rereg_mr\n");
+		ksft_test_result_skip("rereg: siw has no rereg_mr\n");
 		goto out;
 	}
 	if (!other || reconnect_qps())
 		ksft_exit_fail_msg("rereg: PD/QPs: %s\n", strerror(errno));
+	/* an MR that writes locally may gain the remote rights */
 	mr = ibv_reg_dmabuf_mr(other, 0, 64 * page_size, 0, b->fd,
-			       IBV_ACCESS_REMOTE_READ);
+			       IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_READ);
 	ret = mr ? ibv_rereg_mr(mr, IBV_REREG_MR_CHANGE_PD |
 				IBV_REREG_MR_CHANGE_ACCESS, rsp.pd, NULL, 0,
 				ACCESS_ALL) : -1;
@@ -621,7 +621,19 @@ static void check_rereg(struct buf *b, struct buf *ro)
 		ksft_print_msg("rereg: %s: %s\n", mr ? "ibv_rereg_mr" :
 			       "ibv_reg_dmabuf_mr", strerror(errno));
 	ok = !ret && traffic("rereg", b, mr, 0, 0, 64 * page_size, 1);
-	ksft_test_result(ok, "rereg: dma-buf MR moved to the QPs' PD and made writable, then traffic\n");
+	ksft_test_result(ok, "rereg: dma-buf MR moved to the QPs' PD and given remote write, then traffic\n");
+
+	/* one registered read-only stays so, as for every umem */
+	romr = ibv_reg_dmabuf_mr(rsp.pd, 0, 64 * page_size, 0, b->fd,
+				 IBV_ACCESS_REMOTE_READ);
+	ret = romr ? ibv_rereg_mr(romr, IBV_REREG_MR_CHANGE_ACCESS, NULL, NULL,
+				  0, ACCESS_ALL) : -1;
+	ksft_test_result(romr && ret && errno == EACCES,
+			 "rereg: no write access for an MR registered read-only: %s\n",
+			 !romr ? "not registered" : ret ? strerror(errno) : "granted");
+	if (romr)
+		ibv_dereg_mr(romr);
+	romr = NULL;
 
 	ret = ibv_rereg_mr(mr, IBV_REREG_MR_CHANGE_TRANSLATION, NULL, local,
 			   page_size, 0);
@@ -634,7 +646,7 @@ static void check_rereg(struct buf *b, struct buf *ro)
 	ret = romr ? ibv_rereg_mr(romr, IBV_REREG_MR_CHANGE_ACCESS, NULL, NULL,
 				  0, ACCESS_ALL) : -1;
 	ok = romr && ret && errno == EACCES;
-	ksft_test_result(ok, "rereg: no write access to a read-only buffer: %s\n",
+	ksft_test_result(ok, "rereg: no write access to a read-only io_uring export: %s\n",
 			 !romr ? "not registered" : ret ? strerror(errno) : "granted");
 out:
 	if (mr)
@@ -888,6 +900,63 @@ static int new_iou(struct buf *b, size_t size)
 	return 0;
 }
 
+/*
+ * A read-only export (IORING_BUF_EXPORT_RDONLY) of a buffer of a ring of
+ * its own, filled with a pattern: io_uring refuses the importers that
+ * would write it.
+ */
+static int ro_ring = -1;
+
+static int new_iou_ro(struct buf *b, size_t size)
+{
+	size_t i;
+	int ret;
+
+	b->name = "read-only io_uring export";
+	b->size = size;
+	b->fd = -1;
+	b->map = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (b->map == MAP_FAILED)
+		return -1;
+	for (i = 0; i < size; i++)
+		b->map[i] = (char)(i * 7 + (i >> 12));
+	ro_ring = iou_ring();
+	if (ro_ring < 0)
+		return -1;
+	ret = iou_register(ro_ring, b->map, size);
+	b->fd = ret ? ret : iou_export_flags(ro_ring, 0, 0, 0,
+					      IORING_BUF_EXPORT_RDONLY);
+	if (b->fd < 0) {
+		errno = -b->fd;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * An MR that only lets peers read (IBV_ACCESS_REMOTE_READ) registers on
+ * a read-only export, and an RDMA READ of all of it returns its bytes.
+ */
+static void check_read_only_mr(struct buf *ro)
+{
+	enum ibv_wc_status st = IBV_WC_GENERAL_ERR;
+	struct ibv_mr *mr = NULL;
+	int ok = 0;
+
+	if (!reconnect_qps())
+		mr = ibv_reg_dmabuf_mr(rsp.pd, 0, ro->size, 0, ro->fd,
+				       IBV_ACCESS_REMOTE_READ);
+	if (mr) {
+		memset(local, 0, ro->size);
+		st = rdma(IBV_WR_RDMA_READ, 0, mr, 0, ro->size);
+		ok = st == IBV_WC_SUCCESS && same("RDMA READ", local, ro->map, ro->size);
+		ok &= !ibv_dereg_mr(mr);
+	}
+	ksft_test_result(ok, "%s: a read-only MR, RDMA READ of all of it: %s\n",
+			 ro->name, !mr ? strerror(errno) : ibv_wc_status_str(st));
+}
+
 static int unregister_iou(struct buf *b)
 {
 	(void)b;
@@ -947,8 +1016,8 @@ static void check_exporter_decides(void)
 		ksft_exit_fail_msg("exporter: test exporter: %s\n", strerror(errno));
 	mr = ibv_reg_dmabuf_mr(rsp.pd, 0, b.size, 0, b.fd, ACCESS_ALL);
 	pins = phyr_test_buf_state(b.fd, 0, NULL);
-	ksft_test_result(mr && pins == 1 && bufinfo_has("ib_umem pinned mapped"),
-			 "exporter sees the MR's import: pinned once, listed in bufinfo (pins %d)\n",
+	ksft_test_result(mr && pins == 1 && bufinfo_has("ib_umem pinned mapped writes"),
+			 "exporter sees the MR's import: pinned once, listed in bufinfo as a writer (pins %d)\n",
 			 pins);
 	if (mr)
 		ibv_dereg_mr(mr);
@@ -1062,11 +1131,11 @@ int main(int argc, char **argv)
 	local_mr = ibv_reg_mr(req.pd, local, LOCAL_SIZE, ACCESS_ALL);
 	if (!local_mr)
 		ksft_exit_fail_msg("local MR: %s\n", strerror(errno));
-	if (new_udmabuf(&u, 8 << 20) || new_heap(&h, 4 << 20, 1) ||
-	    new_heap(&ro, 1 << 20, 0))
+	if (new_udmabuf(&u, 8 << 20) || new_heap(&h, 4 << 20) ||
+	    new_iou_ro(&ro, 1 << 20))
 		ksft_exit_fail_msg("buffers: %s\n", strerror(errno));
 
-	ksft_set_plan(37);
+	ksft_set_plan(38);
 	check_traffic(&u, 0, u.size);
 	check_traffic(&u, 3 * page_size + 100, 1);
 	check_traffic(&u, 5 * page_size + 4000, 10000);
@@ -1091,7 +1160,7 @@ int main(int argc, char **argv)
 	expect_errno("offset + length overflows", UINT64_MAX - 4095, 8192, u.fd,
 		     ACCESS_ALL, EINVAL);
 	expect_errno("zero length", 0, 0, u.fd, ACCESS_ALL, EINVAL);
-	expect_errno("write access to a read-only buffer", 0, 4096, ro.fd,
+	expect_errno("write access to a read-only io_uring export", 0, 4096, ro.fd,
 		     ACCESS_ALL, EACCES);
 	memfd = vgem_dmabuf();
 	if (memfd < 0)
@@ -1111,18 +1180,12 @@ int main(int argc, char **argv)
 	check_iou();
 	check_exporter_decides();
 	check_exit(dev);
-	/* read-only access to the read-only buffer is fine */
-	{
-		struct ibv_mr *mr = ibv_reg_dmabuf_mr(rsp.pd, 0, ro.size, 0, ro.fd,
-						      IBV_ACCESS_REMOTE_READ);
-
-		ksft_test_result(mr && !ibv_dereg_mr(mr),
-				 "read-only registration of a read-only buffer\n");
-	}
+	check_read_only_mr(&ro);
 
 	free_buf(&u);
 	free_buf(&h);
 	free_buf(&ro);
+	close(ro_ring);
 	disconnect_qps();
 	ibv_dereg_mr(local_mr);
 	rdma_destroy_id(listen_id);

@@ -11,7 +11,8 @@
 # revoked in the middle of a stream, and one revoked while the area
 # attaches; last, an io_uring registered buffer exported as a dma-buf
 # (IORING_REGISTER_EXPORT_BUFFER) as the area, and unregistered in the
-# middle of a stream.
+# middle of a stream; a read-only export (IORING_BUF_EXPORT_RDONLY) is
+# refused as an area.
 set -u
 cd "$(dirname "$0")" || exit 1
 . ./ktap_helpers.sh
@@ -50,7 +51,7 @@ run() {
 }
 
 ktap_print_header
-ktap_set_plan 14
+ktap_set_plan 15
 
 [ -d $NSIM ] || modprobe netdevsim 2>/dev/null
 [ -d $NSIM ] || ktap_exit_fail_msg "no netdevsim"
@@ -193,4 +194,11 @@ ktap_test_result "dma-buf revoked while the area attaches: registration fails wi
 # unregistering the buffer revokes it
 zcrx "io_uring buffer export" -U
 revoked "io_uring buffer export (unregistered)" -U
+
+# 15: a read-only io_uring export is refused as an area (receiving writes it)
+out=$(./zcrx_nsim -i "$rx" -q $QUEUE -O 2>&1)
+rc=$?
+echo "$out" | sed 's/^/# /'
+ktap_test_result "read-only io_uring export as the area: registration fails with EACCES" \
+	test $rc = 0
 ktap_finished
