@@ -9,13 +9,15 @@
 #   make patches       export build/linux (base..HEAD) into kernel/patches
 #   make rdma-core     build rdma-core + rdma-core-patches in place for the guest
 #   make rdma-core-tests  rdma-core's whole test suite on rxe and siw (on demand)
+#   make liburing-tests   liburing's own test suite, patched kernel against the
+#                      unpatched base (on demand, builds the base kernel)
 #   make perftest      build perftest + perftest-patches for the guest
 #   make clean         remove build/ (caches in ~/.cache/phyr-workbench stay)
 
 S := scripts
 SUITES ?=
 
-.PHONY: all run check kernel kernel-bench bench debug-cost rootfs selftests rdma-core rdma-core-tests perftest vm patches clean distclean
+.PHONY: all run check kernel kernel-bench bench debug-cost rootfs selftests rdma-core rdma-core-tests liburing-tests perftest vm patches clean distclean
 
 all: check
 
@@ -57,6 +59,13 @@ check:
 rdma-core-tests: selftests rdma-core
 	@$(S)/vm.sh --timeout 3600 --log build/logs/rdma-core-tests-console.log -- \
 		bash -c 'cd /phyr/build/selftests && ./rdma_core_tests.sh rxe; a=$$?; ./rdma_core_tests.sh siw; exit $$((a | $$?))'
+
+# liburing's own test suite (Debian's liburing 2.15 source) on the patched
+# debug kernel and on the base built with the same config, on demand (about
+# an hour per kernel under TCG; docs/workbench.md). Exits non-zero on a
+# failure the base does not have.
+liburing-tests: kernel rootfs
+	@$(S)/liburing-tests.sh
 
 # what each debug option costs the guest (docs/workbench.md)
 debug-cost: selftests rdma-core kernel-bench

@@ -875,24 +875,29 @@ static void check_revoke(void)
  * the buffer revokes the MR.
  */
 static int iou_fd = -1;	/* the ring of new_iou() buffers */
+static int ro_ring = -1;	/* and of the read-only export */
 
-static int new_iou(struct buf *b, size_t size)
+/*
+ * @size bytes of anonymous memory registered as buffer 0 of *@ring (a
+ * new ring when it is -1) and exported with IORING_BUF_EXPORT_* @flags.
+ */
+static int new_iou_export(struct buf *b, size_t size, int *ring,
+			  uint32_t flags)
 {
 	int ret;
 
-	b->name = "io_uring buffer";
 	b->size = size;
 	b->fd = -1;
 	b->map = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (b->map == MAP_FAILED)
 		return -1;
-	if (iou_fd < 0)
-		iou_fd = iou_ring();
-	if (iou_fd < 0)
+	if (*ring < 0)
+		*ring = iou_ring();
+	if (*ring < 0)
 		return -1;
-	ret = iou_register(iou_fd, b->map, size);
-	b->fd = ret ? ret : iou_export(iou_fd, 0, 0, 0);
+	ret = iou_register(*ring, b->map, size);
+	b->fd = ret ? ret : iou_export_flags(*ring, 0, 0, 0, flags);
 	if (b->fd < 0) {
 		errno = -b->fd;
 		return -1;
@@ -900,37 +905,27 @@ static int new_iou(struct buf *b, size_t size)
 	return 0;
 }
 
+static int new_iou(struct buf *b, size_t size)
+{
+	b->name = "io_uring buffer";
+	return new_iou_export(b, size, &iou_fd, 0);
+}
+
 /*
  * A read-only export (IORING_BUF_EXPORT_RDONLY) of a buffer of a ring of
  * its own, filled with a pattern: io_uring refuses the importers that
  * would write it.
  */
-static int ro_ring = -1;
-
 static int new_iou_ro(struct buf *b, size_t size)
 {
 	size_t i;
-	int ret;
 
 	b->name = "read-only io_uring export";
-	b->size = size;
-	b->fd = -1;
-	b->map = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (b->map == MAP_FAILED)
+	if (new_iou_export(b, size, &ro_ring, IORING_BUF_EXPORT_RDONLY))
 		return -1;
+	/* the memory stays the application's to write */
 	for (i = 0; i < size; i++)
 		b->map[i] = (char)(i * 7 + (i >> 12));
-	ro_ring = iou_ring();
-	if (ro_ring < 0)
-		return -1;
-	ret = iou_register(ro_ring, b->map, size);
-	b->fd = ret ? ret : iou_export_flags(ro_ring, 0, 0, 0,
-					      IORING_BUF_EXPORT_RDONLY);
-	if (b->fd < 0) {
-		errno = -b->fd;
-		return -1;
-	}
 	return 0;
 }
 
