@@ -484,14 +484,16 @@ static inline void zcrx_ring_init(struct io_uring *ring, size_t area_size)
 
 /*
  * Register a zcrx interface queue on RX queue @queue of @ifindex with
- * area @a, asking for copy-fallback statistics (retried without them on a
- * kernel that knows no zcrx events), and fill in @q. Returns
+ * area @a and buffers of @rx_buf_len bytes (0: the page size; a power of
+ * two the device supports as rx-page-size, dividing the area), asking for
+ * copy-fallback statistics (retried without them on a kernel that knows
+ * no zcrx events), and fill in @q. Returns
  * io_uring_register_ifq()'s result: 0, or a negative error code for the
  * caller to report.
  */
 static inline int zcrx_register(struct io_uring *ring, unsigned int ifindex,
 				int queue, const struct area *a,
-				struct zcrx_ifq *q)
+				__u32 rx_buf_len, struct zcrx_ifq *q)
 {
 	struct io_uring_zcrx_area_reg area_reg;
 	struct io_uring_region_desc region;
@@ -533,6 +535,7 @@ again:
 	reg.if_idx = ifindex;
 	reg.if_rxq = queue;
 	reg.rq_entries = RQ_ENTRIES;
+	reg.rx_buf_len = rx_buf_len;
 	reg.area_ptr = (__u64)(uintptr_t)&area_reg;
 	reg.region_ptr = (__u64)(uintptr_t)&region;
 	if (stats)

@@ -106,7 +106,7 @@ static void server_register(struct io_uring *ring, struct area *a,
 		fail_errno(errno, "interface %s", cfg.ifname);
 	area_alloc(a, cfg.area_size, cfg.mem,
 		   cfg.attach_revoked ? "revoke-on-attach" : "");
-	ret = zcrx_register(ring, ifindex, cfg.queue, a, q);
+	ret = zcrx_register(ring, ifindex, cfg.queue, a, 0, q);
 	if (cfg.attach_revoked) {
 		/* the exporter revoked the buffer while the area attached */
 		printf("zcrx_nsim: registration of a buffer revoked while it attaches: %s\n",

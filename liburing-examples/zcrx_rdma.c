@@ -90,6 +90,7 @@ static struct {
 	size_t window;
 	size_t chunk;
 	uint32_t max_write;	/* the longest WRITE of merged zcrx chunks */
+	uint32_t rx_buf_len;	/* zcrx buffer size, 0: the page size */
 	int timeout;
 } cfg = {
 	.queue = -1,
@@ -697,7 +698,8 @@ static void fwd_setup_zcrx(struct fwd *f)
 		fail("out of memory");
 	if (mprotect(f->a.cpu, f->a.size, PROT_NONE))
 		fail_errno(errno, "mprotect PROT_NONE");
-	ret = zcrx_register(&f->ring, ifindex, cfg.queue, &f->a, &f->q);
+	ret = zcrx_register(&f->ring, ifindex, cfg.queue, &f->a,
+			    cfg.rx_buf_len, &f->q);
 	if (ret)
 		fail_errno(-ret, "zcrx on %s queue %d", cfg.ifname, cfg.queue);
 	printf(PROG ": io_uring buffer of %zu bytes exported as dma-buf %d: zcrx %u area on %s queue %d (rx_buf_len %u) and MR lkey 0x%x; its mapping is PROT_NONE\n",
@@ -897,7 +899,8 @@ static void usage(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s -i IFNAME -q QUEUE -r SINKADDR [-m zcrx|recv] [-a ADDR] [-p PORT]\n"
-		"          [-R RPORT] [-n BYTES] [-A AREA] [-S CHUNK] [-M BYTES] [-t SECONDS]\n"
+		"          [-R RPORT] [-n BYTES] [-A AREA] [-S CHUNK] [-M BYTES] [-B LEN]\n"
+		"          [-t SECONDS]\n"
 		"       %s -P -a SINKADDR [-R RPORT] [-n BYTES] [-W WINDOW] [-s SEED]\n"
 		"       %s -c HOST [-p PORT] [-n BYTES] [-s SEED] [-S CHUNK]\n"
 		"  -m zcrx  receive with zcrx into an exported io_uring buffer that is\n"
@@ -905,6 +908,8 @@ static void usage(const char *prog)
 		"  -A AREA  the forwarder's buffer (zcrx area or recv() slots)\n"
 		"  -S CHUNK recv() size of the forwarder (-m recv), send() size of the client\n"
 		"  -M BYTES the longest WRITE of adjacent zcrx chunks (256K)\n"
+		"  -B LEN   zcrx buffer size (rx_buf_len: a power of two the NIC takes\n"
+		"           as rx-page-size; default the page size)\n"
 		"  -W WINDOW  the sink's RDMA window, a multiple of 256 (default: BYTES)\n",
 		prog, prog, prog);
 	exit(2);
@@ -916,7 +921,7 @@ int main(int argc, char **argv)
 	int c;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((c = getopt(argc, argv, "c:Pi:q:r:m:a:p:R:n:s:A:W:S:M:t:h")) != -1) {
+	while ((c = getopt(argc, argv, "c:Pi:q:r:m:a:p:R:n:s:A:W:S:M:B:t:h")) != -1) {
 		switch (c) {
 		case 'c':
 			cfg.role = CLIENT;
@@ -972,6 +977,14 @@ int main(int argc, char **argv)
 			if (v > 1u << 30)
 				fail("-M: at most 1G");
 			cfg.max_write = v;
+			break;
+		}
+		case 'B': {
+			uint64_t v = parse_size("-B", optarg);
+
+			if (v & (v - 1) || v > 1u << 30)
+				fail("-B: a power of two, at most 1G");
+			cfg.rx_buf_len = v;
 			break;
 		}
 		case 't':

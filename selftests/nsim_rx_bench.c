@@ -178,7 +178,8 @@ static void zcrx_setup(struct zcrx *z, unsigned int ifindex)
 	zcrx_ring_init(&z->ring, cfg.area_size);
 	area_alloc(&z->area, cfg.area_size,
 		   cfg.dmabuf ? AREA_UDMABUF : AREA_USER, "");
-	ret = zcrx_register(&z->ring, ifindex, cfg.queue, &z->area, &z->ifq);
+	ret = zcrx_register(&z->ring, ifindex, cfg.queue, &z->area, 0,
+			    &z->ifq);
 	if (ret)
 		fail_errno(-ret, "io_uring_register_ifq(%s queue %d)",
 			   cfg.ifname, cfg.queue);
