@@ -151,13 +151,17 @@ revoked() {
 		>"$log" 2>&1 &
 	srv=$!
 	nsim_wait_listen $PORT $srv
+	t0=$SECONDS
 	ip netns exec $NS ./zcrx_nsim -c $ADDR_RX -p $PORT -n 16M >/dev/null 2>&1
+	t1=$SECONDS
 	# The server holds its ifq after the revocation until SIGUSR1: done
 	# when the provider has gone from the queue while the server (and its
 	# ifq) still lives (gone=1), or when the server has ended (crashed)
 	# first.
 	gone=0
+	looks=0
 	wait_until 4 provider_dropped
+	echo "# $name: the client ended after $((t1 - t0)) s, the provider check after $((SECONDS - t1)) s more and $looks netlink look-ups (gone=$gone)"
 	kill -USR1 $srv 2>/dev/null
 	wait $srv
 	rc=$?
@@ -172,6 +176,7 @@ revoked() {
 provider_dropped() {
 	local st
 	alive $srv || return 0
+	looks=$((looks + 1))
 	zcrx_state
 	st=$?
 	[ $st = 3 ] || return 1		# still there, or the look-up failed

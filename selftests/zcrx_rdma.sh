@@ -25,8 +25,9 @@
 #	                      throughput and cycles per byte, ratios
 #
 # Bench knobs: ZCRX_RDMA_BYTES (256M), ZCRX_RDMA_ROUNDS (5),
-# ZCRX_RDMA_WINDOW (the sink's window, 64M). ZCRX_RDMA_TYPE=siw runs the
-# RDMA side on soft-iWARP instead of rxe.
+# ZCRX_RDMA_WINDOW (the sink's window, 64M), ZCRX_RDMA_BUF (the pipeline's
+# zcrx buffer size, rx_buf_len: 4K, up to netdevsim's 64K rx-page-size).
+# ZCRX_RDMA_TYPE=siw runs the RDMA side on soft-iWARP instead of rxe.
 set -u
 cd "$(dirname "$0")" || exit 1
 . ./ktap_helpers.sh
@@ -208,18 +209,19 @@ bench)
 	BYTES=${ZCRX_RDMA_BYTES:-256M}
 	ROUNDS=${ZCRX_RDMA_ROUNDS:-5}
 	WINDOW=${ZCRX_RDMA_WINDOW:-64M}
+	BUF=${ZCRX_RDMA_BUF:-4K}
 	echo "===== pipeline NIC -> io_uring buffer export -> RDMA WRITE vs recv() + ibv_reg_mr() ====="
 	read -r mhz src <<<"$(tsc_mhz)"
 	[ -n "$mhz" ] || { echo "zcrx_rdma.sh: no TSC frequency"; exit 1; }
 	setup || { echo "zcrx_rdma.sh: setup failed"; exit 1; }
-	echo "TSC $mhz MHz ($src), $(nproc) CPUs; $BYTES per run, sink window $WINDOW, $ROUNDS rounds, modes alternated; CPU time of the whole guest (/proc/stat) over accept() .. last WRITE completed"
+	echo "TSC $mhz MHz ($src), $(nproc) CPUs; $BYTES per run, sink window $WINDOW, zcrx buffers $BUF, $ROUNDS rounds, modes alternated; CPU time of the whole guest (/proc/stat) over accept() .. last WRITE completed"
 	printf '%-5s %-5s %9s %8s %8s %s\n' round mode MB/s secs cyc/B copies
 	fails=0
 	res=$log.res
 	for r in $(seq "$ROUNDS"); do
 		if [ $((r % 2)) = 1 ]; then modes="zcrx recv"; else modes="recv zcrx"; fi
 		for m in $modes; do
-			if ! pipe "$m" "$BYTES" -W "$WINDOW" -t 300; then
+			if ! pipe "$m" "$BYTES" -W "$WINDOW" -B "$BUF" -t 300; then
 				fails=$((fails + 1))
 				show "# "
 				continue
