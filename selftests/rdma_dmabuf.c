@@ -1066,10 +1066,10 @@ static void check_exit(const char *dev)
 
 /*
  * MRs of more than 1 GiB: a udmabuf of 1 GiB + 2 MiB as a dma-buf MR, and
- * the same memory (the udmabuf's mapping) as an ordinary MR. rxe's page
- * table of such an MR (16 bytes a page) is larger than kmalloc() can
- * allocate: it failed with ENOMEM and a page allocator WARN before
- * "RDMA/rxe: allocate MR page tables with kvzalloc".
+ * the same memory (the mapping of the udmabuf's memfd) as an ordinary MR.
+ * rxe's page table of such an MR (16 bytes a page) is larger than
+ * kmalloc() can allocate: it failed with ENOMEM and a page allocator WARN
+ * before "RDMA/rxe: allocate MR page tables with kvzalloc".
  *
  * Moving all of it through a software device under the debug kernel and
  * TCG takes minutes and covers nothing that a few chunks do not, so by
