@@ -9,7 +9,8 @@
 #              [--append ARGS] [--kmemleak] [--iommu] -- COMMAND...
 #        vm.sh [--kernel BZIMAGE] --print-accel
 # --iommu adds a virtual Intel IOMMU in front of the PCI devices, in DMA
-# (translated, strict) mode, and forces swiotlb on devices without one.
+# (translated, strict) mode, forces swiotlb on devices without one, and
+# adds the PCIe topology of the P2P tests (a switch, ATS, an ivshmem BAR).
 # --print-accel prints the accelerator the
 # boots use (kvm or tcg, probed once per cache) and exits.
 . "$(dirname "$0")/lib.sh"
@@ -91,9 +92,26 @@ if [ $iommu = 1 ]; then
 	# still reaches memory directly, the other devices translate.
 	# Devices without an IOMMU (the test module's own) bounce every
 	# mapping through swiotlb, 128 MiB of it.
-	iommu_opt=(-device intel-iommu,intremap=off)
+	# The PCIe topology of the P2P tests (docs/p2p-topology.md): the
+	# IOMMU offers device IOTLBs (ATS); a switch holds the P2P provider
+	# (an ivshmem BAR, exported through vfio-pci) and an ATS-capable
+	# virtio device; another ATS-capable one sits on a root port of its
+	# own, so that it reaches the provider through the host bridge.
+	iommu_opt=(-device intel-iommu,intremap=off,device-iotlb=on
+		-device pcie-root-port,id=p2p_rp1,bus=pcie.0,addr=0x10,chassis=1,slot=1
+		-device x3130-upstream,id=p2p_up,bus=p2p_rp1
+		-device xio3130-downstream,id=p2p_dp1,bus=p2p_up,chassis=2,slot=1
+		-device xio3130-downstream,id=p2p_dp2,bus=p2p_up,chassis=2,slot=2
+		-object memory-backend-ram,id=p2p_shm,size=16M
+		-device ivshmem-plain,bus=p2p_dp1,memdev=p2p_shm
+		-device virtio-rng-pci,bus=p2p_dp2,disable-legacy=on,ats=on,iommu_platform=on
+		-device pcie-root-port,id=p2p_rp2,bus=pcie.0,addr=0x11,chassis=3,slot=1
+		-device virtio-rng-pci,bus=p2p_rp2,disable-legacy=on,ats=on,iommu_platform=on)
 	append+=" intel_iommu=on iommu.passthrough=0 iommu.strict=1"
 	append+=" swiotlb=65536,force"
+	# An AMD CPU of family 0x17: the kernel lets P2P through its host
+	# bridge (q35's 8086:29c0 is not on the allowlist). No LA57 on it.
+	[ "$accel" = kvm ] || accel_opt=(-accel tcg,thread=multi -cpu EPYC)
 fi
 
 mem=${VM_MEM:-6G}

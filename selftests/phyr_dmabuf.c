@@ -804,6 +804,7 @@ static int iommu_device(char *name, size_t size)
 {
 	const char *base = "/sys/bus/pci/devices";
 	char path[600], type[32];
+	unsigned int class;
 	struct dirent *de;
 	int found = 0;
 	DIR *d;
@@ -818,6 +819,16 @@ static int iommu_device(char *name, size_t size)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s/driver", base, de->d_name);
 		if (access(path, F_OK))
+			continue;
+		/* an endpoint, not one of the topology's PCIe ports */
+		snprintf(path, sizeof(path), "%s/%s/class", base, de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fscanf(f, "%x", &class) != 1)
+			class = 0;
+		fclose(f);
+		if ((class >> 8) == 0x0604)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s/iommu_group/type", base, de->d_name);
 		f = fopen(path, "r");

@@ -1,0 +1,478 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * P2P through phyr in the iommu boot's PCIe topology (scripts/vm.sh
+ * --iommu): a PCI switch holding an ivshmem BAR (the P2P provider) and an
+ * ATS-capable virtio device, more devices on root ports of their own, a
+ * virtual Intel IOMMU with device IOTLB, and a CPU model whose host bridge
+ * forwards peer-to-peer transactions (-cpu EPYC).
+ *
+ * The ivshmem device is bound to vfio-pci and its BAR 2 exported as a
+ * dma-buf (VFIO_DEVICE_FEATURE_DMA_BUF over iommufd's device interface).
+ * For every PCI endpoint with a driver, the phyr test importer reports how
+ * the core says that device reaches the BAR ("reach" for a phyr importer,
+ * "sgt-reach" for a classic one), and the test checks
+ * it against what the topology and the device's state say: under the same
+ * switch, bus addresses and no ATS; elsewhere, through the host bridge,
+ * with ATS exactly when ATS is enabled in the device's config space and its
+ * IOMMU domain translates. A classic importer of the same buffer gets its
+ * sg_table from the core's converter (the BAR's bus address under the
+ * switch). Revocation: disabling the BAR's memory decoding revokes the
+ * buffer, enabling it lets importers map again, closing the device revokes
+ * it for good.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/iommufd.h>
+#include <linux/pci_regs.h>
+#include <linux/vfio.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "kselftest.h"
+#include "helpers.h"
+
+#define PCI_DEVS	"/sys/bus/pci/devices"
+#define MAX_DEVS	64
+#define BAR		2
+
+struct pdev {
+	char name[32];
+	char path[PATH_MAX];	/* realpath of the sysfs directory */
+	bool has_driver;
+	bool bridge;
+	bool ats;		/* ATS capability with Enable set */
+	bool translated;	/* IOMMU group of type DMA or DMA-FQ */
+};
+
+static struct pdev devs[MAX_DEVS];
+static int nr_devs;
+
+static int read_hex(const char *dir, const char *attr, unsigned long *val)
+{
+	char path[PATH_MAX + 32];
+	FILE *f;
+	int ok;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, attr);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	ok = fscanf(f, "%lx", val) == 1;
+	fclose(f);
+	return ok ? 0 : -1;
+}
+
+/* ATS Enable in the device's extended capabilities (config space). */
+static bool ats_enabled(const char *dir)
+{
+	char path[PATH_MAX + 32];
+	uint8_t cfg[4096];
+	unsigned int pos = 0x100;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/config", dir);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return false;
+	n = pread(fd, cfg, sizeof(cfg), 0);
+	close(fd);
+	while (n == sizeof(cfg) && pos && pos < sizeof(cfg) - 8) {
+		uint32_t hdr = cfg[pos] | cfg[pos + 1] << 8 |
+			       cfg[pos + 2] << 16 | (uint32_t)cfg[pos + 3] << 24;
+		uint16_t ctl = cfg[pos + 6] | cfg[pos + 7] << 8;
+
+		if (!hdr)
+			break;
+		if (PCI_EXT_CAP_ID(hdr) == PCI_EXT_CAP_ID_ATS)
+			return ctl & PCI_ATS_CTRL_ENABLE;
+		pos = PCI_EXT_CAP_NEXT(hdr);
+	}
+	return false;
+}
+
+static void scan(void)
+{
+	struct dirent *de;
+	DIR *d = opendir(PCI_DEVS);
+
+	if (!d)
+		ksft_exit_fail_msg("%s: %s\n", PCI_DEVS, strerror(errno));
+	while ((de = readdir(d)) && nr_devs < MAX_DEVS) {
+		struct pdev *p = &devs[nr_devs];
+		char link[PATH_MAX + 300], type[32] = "";
+		unsigned long class;
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(link, sizeof(link), "%s/%s", PCI_DEVS, de->d_name);
+		if (!realpath(link, p->path))
+			continue;
+		snprintf(p->name, sizeof(p->name), "%s", de->d_name);
+		p->bridge = !read_hex(p->path, "class", &class) &&
+			    (class >> 8) == 0x0604;
+		snprintf(link, sizeof(link), "%s/driver", p->path);
+		p->has_driver = !access(link, F_OK);
+		p->ats = ats_enabled(p->path);
+		snprintf(link, sizeof(link), "%s/iommu_group/type", p->path);
+		f = fopen(link, "r");
+		if (f) {
+			if (fscanf(f, "%31s", type) != 1)
+				type[0] = '\0';
+			fclose(f);
+		}
+		p->translated = !strcmp(type, "DMA") || !strcmp(type, "DMA-FQ");
+		nr_devs++;
+	}
+	closedir(d);
+}
+
+static struct pdev *find_ivshmem(void)
+{
+	int i;
+
+	for (i = 0; i < nr_devs; i++) {
+		unsigned long ven, dev;
+
+		if (!read_hex(devs[i].path, "vendor", &ven) &&
+		    !read_hex(devs[i].path, "device", &dev) &&
+		    ven == 0x1af4 && dev == 0x1110)
+			return &devs[i];
+	}
+	return NULL;
+}
+
+/* Is @p under the switch whose downstream port holds @prov? */
+static bool same_switch(const struct pdev *prov, const struct pdev *p)
+{
+	char up[PATH_MAX];
+	char *slash;
+
+	/* provider: .../<root port>/<upstream port>/<downstream port>/<dev> */
+	snprintf(up, sizeof(up), "%s", prov->path);
+	slash = strrchr(up, '/');
+	if (!slash)
+		return false;
+	*slash = '\0';
+	slash = strrchr(up, '/');
+	if (!slash)
+		return false;
+	*slash = '\0';
+	return !strncmp(p->path, up, strlen(up)) && p->path[strlen(up)] == '/';
+}
+
+static int bind_vfio(const struct pdev *p)
+{
+	char path[PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/driver_override", p->path);
+	if (write_str(path, "vfio-pci"))
+		return -1;
+	snprintf(path, sizeof(path), "%s/driver/unbind", p->path);
+	if (!access(path, F_OK) && write_str(path, p->name))
+		return -1;
+	return write_str("/sys/bus/pci/drivers_probe", p->name);
+}
+
+/* Open the device through iommufd, attached to a fresh IOAS. */
+static int open_vfio(const struct pdev *p, int *iommufd)
+{
+	struct vfio_device_attach_iommufd_pt attach = { .argsz = sizeof(attach) };
+	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
+	struct iommu_ioas_alloc ioas = { .size = sizeof(ioas) };
+	char path[PATH_MAX + 32], cdev[300] = "";
+	struct dirent *de;
+	int fd;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/vfio-dev", p->path);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		if (!strncmp(de->d_name, "vfio", 4))
+			snprintf(cdev, sizeof(cdev), "/dev/vfio/devices/%s", de->d_name);
+	closedir(d);
+	*iommufd = open("/dev/iommu", O_RDWR);
+	fd = cdev[0] ? open(cdev, O_RDWR) : -1;
+	if (*iommufd < 0 || fd < 0)
+		return -1;
+	bind.iommufd = *iommufd;
+	if (ioctl(fd, VFIO_DEVICE_BIND_IOMMUFD, &bind) ||
+	    ioctl(*iommufd, IOMMU_IOAS_ALLOC, &ioas))
+		return -1;
+	attach.pt_id = ioas.out_ioas_id;
+	if (ioctl(fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach))
+		return -1;
+	return fd;
+}
+
+/* A dma-buf of [off, off + len) of BAR @bar; -errno on failure. */
+static int bar_dmabuf(int vfio, int bar, uint64_t off, uint64_t len,
+		      uint32_t flags)
+{
+	struct {
+		struct vfio_device_feature f;
+		struct vfio_device_feature_dma_buf db;
+		struct vfio_region_dma_range r;
+	} __attribute__((packed)) req = {
+		.f.argsz = sizeof(req),
+		.f.flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF,
+		.db.region_index = bar,
+		.db.open_flags = O_RDWR | O_CLOEXEC,
+		.db.flags = flags,
+		.db.nr_ranges = 1,
+		.r.offset = off,
+		.r.length = len,
+	};
+	int fd = ioctl(vfio, VFIO_DEVICE_FEATURE, &req);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* Set or clear Memory Space Enable through vfio's config region. */
+static int set_memory(int vfio, bool on)
+{
+	struct vfio_region_info info = {
+		.argsz = sizeof(info),
+		.index = VFIO_PCI_CONFIG_REGION_INDEX,
+	};
+	uint16_t cmd;
+
+	if (ioctl(vfio, VFIO_DEVICE_GET_REGION_INFO, &info) ||
+	    pread(vfio, &cmd, 2, info.offset + PCI_COMMAND) != 2)
+		return -errno;
+	cmd = on ? cmd | PCI_COMMAND_MEMORY : cmd & ~PCI_COMMAND_MEMORY;
+	if (pwrite(vfio, &cmd, 2, info.offset + PCI_COMMAND) != 2)
+		return -errno;
+	return 0;
+}
+
+/*
+ * "reach <fd> <dev>": fills @how and @ats from the first range's line.
+ * Return: 0, the errno of the command or of the range, or -EIO.
+ */
+static int reach(int fd, const char *dev, char *how, size_t size, int *ats)
+{
+	char cmd[96], reply[512], word[32];
+	unsigned int ranges;
+	size_t len;
+	int ret;
+
+	snprintf(cmd, sizeof(cmd), "reach %d %s", fd, dev);
+	ret = phyr_test_cmd(cmd, reply, sizeof(reply));
+	if (ret)
+		return ret;
+	if (sscanf(reply, "ranges %u %zu %31s", &ranges, &len, word) != 3 ||
+	    ranges < 1)
+		return -EIO;
+	if (!strcmp(word, "error")) {
+		char *e = strstr(reply, "error ");
+
+		return e ? atoi(e + 6) : -EIO;
+	}
+	snprintf(how, size, "%s", word);
+	return sscanf(strstr(reply, word) + strlen(word), " ats %d", ats) == 1 ?
+	       0 : -EIO;
+}
+
+/* "sgt-reach <fd> <dev>": "<how> ats <n>". Return: 0, -errno, -EIO. */
+static int sgt_reach(int fd, const char *dev, char *how, size_t size, int *ats)
+{
+	char cmd[96], reply[128], word[32];
+	int ret;
+
+	snprintf(cmd, sizeof(cmd), "sgt-reach %d %s", fd, dev);
+	ret = phyr_test_cmd(cmd, reply, sizeof(reply));
+	if (ret)
+		return ret;
+	if (sscanf(reply, "%31s ats %d", word, ats) != 2)
+		return -EIO;
+	snprintf(how, size, "%s", word);
+	return 0;
+}
+
+static void check_importers(const struct pdev *prov, int fd, int *pairs_switch,
+			    int *pairs_ats)
+{
+	int i;
+
+	for (i = 0; i < nr_devs; i++) {
+		const struct pdev *p = &devs[i];
+		bool sw = same_switch(prov, p);
+		const char *want = sw ? "p2p-switch" : "p2p-host-bridge";
+		int want_ats = !sw && p->ats && p->translated;
+		char how[32] = "";
+		int ats = -1, ret;
+
+		if (p == prov || p->bridge || !p->has_driver)
+			continue;
+		ret = reach(fd, p->name, how, sizeof(how), &ats);
+		ksft_test_result(!ret && !strcmp(how, want) && ats == want_ats,
+				 "reach of the BAR from %s (%s, ATS %s, %s): %s ats %d, expected %s ats %d%s%s\n",
+				 p->name, sw ? "same switch" : "elsewhere",
+				 p->ats ? "enabled" : "off",
+				 p->translated ? "translated" : "not translated",
+				 how, ats, want, want_ats, ret ? " error " : "",
+				 ret ? strerror(-ret) : "");
+		/* a classic importer of one range is told the same */
+		ret = sgt_reach(fd, p->name, how, sizeof(how), &ats);
+		ksft_test_result(!ret && !strcmp(how, want) && ats == want_ats,
+				 "sgt-reach of the BAR from %s: %s ats %d, expected %s ats %d%s%s\n",
+				 p->name, how, ats, want, want_ats,
+				 ret ? " error " : "", ret ? strerror(-ret) : "");
+		*pairs_switch += sw;
+		*pairs_ats += want_ats;
+	}
+}
+
+/* The classic importer's first DMA address, or 0. */
+static unsigned long long sgt_first(int fd, const char *dev, int *err)
+{
+	char cmd[96], reply[4096];
+	unsigned long long addr = 0;
+	unsigned int nents, len;
+	size_t total;
+
+	snprintf(cmd, sizeof(cmd), "sgt %d %s", fd, dev);
+	*err = phyr_test_cmd(cmd, reply, sizeof(reply));
+	if (!*err && sscanf(reply, "nents %u length %zu %llx %u", &nents,
+			    &total, &addr, &len) != 4)
+		*err = -EIO;
+	return addr;
+}
+
+static unsigned long long bar_start(const struct pdev *p, int bar)
+{
+	char path[PATH_MAX + 32];
+	unsigned long long start = 0, end, flags;
+	FILE *f;
+	int i;
+
+	snprintf(path, sizeof(path), "%s/resource", p->path);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	for (i = 0; i <= bar; i++)
+		if (fscanf(f, "%llx %llx %llx", &start, &end, &flags) != 3)
+			start = 0;
+	fclose(f);
+	return start;
+}
+
+int main(void)
+{
+	int vfio, iommufd, fd, ret, sw = 0, ats = 0, err, i, atsv, nr = 0;
+	const struct pdev *peer_switch = NULL, *peer_host = NULL;
+	unsigned long long addr;
+	struct pdev *prov;
+	char how[32];
+
+	ksft_print_header();
+	scan();
+	prov = find_ivshmem();
+	if (!prov)
+		ksft_exit_skip("no ivshmem device: not the iommu boot's topology\n");
+
+	if (bind_vfio(prov))
+		ksft_exit_fail_msg("binding %s to vfio-pci: %s\n", prov->name,
+				   strerror(errno));
+	vfio = open_vfio(prov, &iommufd);
+	if (vfio < 0)
+		ksft_exit_fail_msg("opening %s through iommufd: %s\n",
+				   prov->name, strerror(errno));
+	/* the state of every device now that vfio owns the provider */
+	nr_devs = 0;
+	scan();
+	prov = find_ivshmem();
+	if (!prov)
+		ksft_exit_fail_msg("the ivshmem device went away\n");
+	for (i = 0; i < nr_devs; i++)
+		nr += &devs[i] != prov && !devs[i].bridge && devs[i].has_driver;
+	ksft_set_plan(12 + 2 * nr);
+	ret = bar_dmabuf(vfio, BAR, 0, 1 << 20, 1);
+	ksft_test_result(ret == -EINVAL, "dma-buf with unknown flags: %s (expected EINVAL)\n",
+			 strerror(-ret));
+	fd = bar_dmabuf(vfio, BAR, 0, 1 << 20, 0);
+	if (fd < 0)
+		ksft_exit_fail_msg("VFIO_DEVICE_FEATURE_DMA_BUF of BAR %d: %s\n",
+				   BAR, strerror(-fd));
+
+	for (i = 0; i < nr_devs; i++) {
+		const struct pdev *p = &devs[i];
+
+		if (p == prov || p->bridge || !p->has_driver)
+			continue;
+		if (same_switch(prov, p))
+			peer_switch = p;
+		else if (p->ats && p->translated)
+			peer_host = p;
+	}
+	/* the topology itself, or the checks below prove nothing */
+	ksft_test_result(peer_switch && peer_host,
+			 "topology: a peer under the provider's switch (%s), an ATS peer behind the host bridge (%s)\n",
+			 peer_switch ? peer_switch->name : "none",
+			 peer_host ? peer_host->name : "none");
+	check_importers(prov, fd, &sw, &ats);
+	ksft_print_msg("%d importers under the switch, %d with ATS\n", sw, ats);
+
+	ret = reach(fd, "", how, sizeof(how), &atsv);
+	ksft_test_result(ret == -EREMOTEIO,
+			 "reach from a device that is not PCI: %s (expected EREMOTEIO)\n",
+			 strerror(-ret));
+
+	/* classic importers, through the core's converter */
+	if (peer_switch) {
+		addr = sgt_first(fd, peer_switch->name, &err);
+		ksft_test_result(!err && addr == bar_start(prov, BAR),
+				 "sgt for %s: first segment %#llx, the BAR's bus address %#llx %s\n",
+				 peer_switch->name, addr, bar_start(prov, BAR),
+				 err ? strerror(-err) : "");
+	} else {
+		ksft_test_result_skip("sgt under the switch: no peer\n");
+	}
+	if (peer_host) {
+		addr = sgt_first(fd, peer_host->name, &err);
+		ksft_test_result(!err && addr && addr != bar_start(prov, BAR),
+				 "sgt for %s: first segment %#llx, an IOVA %s\n",
+				 peer_host->name, addr, err ? strerror(-err) : "");
+	} else {
+		ksft_test_result_skip("sgt through the host bridge: no peer\n");
+	}
+	sgt_first(fd, "", &err);
+	ksft_test_result(err == -EREMOTEIO,
+			 "sgt for a device that is not PCI: %s (expected EREMOTEIO)\n",
+			 strerror(-err));
+	err = sgt_reach(fd, "", how, sizeof(how), &atsv);
+	ksft_test_result(err == -EREMOTEIO,
+			 "sgt-reach for a device that is not PCI: %s (expected EREMOTEIO)\n",
+			 strerror(-err));
+
+	/* revocation: memory decoding off, on again, then the device closed */
+	ret = set_memory(vfio, false);
+	ksft_test_result(!ret, "memory decoding off: %s\n",
+			 strerror(-ret));
+	ret = reach(fd, peer_host ? peer_host->name : "", how, sizeof(how), &atsv);
+	ksft_test_result(ret == -ENODEV, "reach of the revoked BAR: %s (expected ENODEV)\n",
+			 strerror(-ret));
+	ret = set_memory(vfio, true);
+	ksft_test_result(!ret, "memory decoding on: %s\n", strerror(-ret));
+	ret = reach(fd, peer_host ? peer_host->name : "", how, sizeof(how), &atsv);
+	ksft_test_result(!ret, "reach after memory decoding is back: %s %s\n",
+			 ret ? strerror(-ret) : how, ret ? "" : "ok");
+	close(vfio);
+	ret = reach(fd, peer_host ? peer_host->name : "", how, sizeof(how), &atsv);
+	ksft_test_result(ret == -ENODEV, "reach after the device closed: %s (expected ENODEV)\n",
+			 strerror(-ret));
+	close(fd);
+	close(iommufd);
+	ksft_finished();
+}
