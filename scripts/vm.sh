@@ -109,6 +109,8 @@ if [ $iommu = 1 ]; then
 		-device virtio-rng-pci,bus=p2p_rp2,disable-legacy=on,ats=on,iommu_platform=on)
 	append+=" intel_iommu=on iommu.passthrough=0 iommu.strict=1"
 	append+=" swiotlb=65536,force"
+	# no interrupt remapping (intremap=off): let iommufd bind devices
+	append+=" iommufd.allow_unsafe_interrupts=1"
 	# An AMD CPU of family 0x17: the kernel lets P2P through its host
 	# bridge (q35's 8086:29c0 is not on the allowlist). No LA57 on it.
 	[ "$accel" = kvm ] || accel_opt=(-accel tcg,thread=multi -cpu EPYC)

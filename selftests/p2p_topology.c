@@ -13,8 +13,7 @@
  * "sgt-reach" for a classic one), and the test checks
  * it against what the topology and the device's state say: under the same
  * switch, bus addresses and no ATS; elsewhere, through the host bridge,
- * with ATS exactly when ATS is enabled in the device's config space and its
- * IOMMU domain translates. A classic importer of the same buffer gets its
+ * with ATS exactly when ATS is enabled in the device's config space. A classic importer of the same buffer gets its
  * sg_table from the core's converter (the BAR's bus address under the
  * switch). Revocation: disabling the BAR's memory decoding revokes the
  * buffer, enabling it lets importers map again, closing the device revokes
@@ -116,7 +115,7 @@ static void scan(void)
 		snprintf(link, sizeof(link), "%s/%s", PCI_DEVS, de->d_name);
 		if (!realpath(link, p->path))
 			continue;
-		snprintf(p->name, sizeof(p->name), "%s", de->d_name);
+		snprintf(p->name, sizeof(p->name), "%.31s", de->d_name);
 		p->bridge = !read_hex(p->path, "class", &class) &&
 			    (class >> 8) == 0x0604;
 		snprintf(link, sizeof(link), "%s/driver", p->path);
@@ -206,12 +205,19 @@ static int open_vfio(const struct pdev *p, int *iommufd)
 	if (*iommufd < 0 || fd < 0)
 		return -1;
 	bind.iommufd = *iommufd;
-	if (ioctl(fd, VFIO_DEVICE_BIND_IOMMUFD, &bind) ||
-	    ioctl(*iommufd, IOMMU_IOAS_ALLOC, &ioas))
+	if (ioctl(fd, VFIO_DEVICE_BIND_IOMMUFD, &bind)) {
+		ksft_print_msg("VFIO_DEVICE_BIND_IOMMUFD: %s\n", strerror(errno));
 		return -1;
+	}
+	if (ioctl(*iommufd, IOMMU_IOAS_ALLOC, &ioas)) {
+		ksft_print_msg("IOMMU_IOAS_ALLOC: %s\n", strerror(errno));
+		return -1;
+	}
 	attach.pt_id = ioas.out_ioas_id;
-	if (ioctl(fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach))
+	if (ioctl(fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach)) {
+		ksft_print_msg("VFIO_DEVICE_ATTACH_IOMMUFD_PT: %s\n", strerror(errno));
 		return -1;
+	}
 	return fd;
 }
 
@@ -232,6 +238,26 @@ static int bar_dmabuf(int vfio, int bar, uint64_t off, uint64_t len,
 		.db.nr_ranges = 1,
 		.r.offset = off,
 		.r.length = len,
+	};
+	int fd = ioctl(vfio, VFIO_DEVICE_FEATURE, &req);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* A dma-buf of [0, 64K) and [128K, 192K) of BAR @bar; -errno on failure. */
+static int bar_dmabuf2(int vfio, int bar)
+{
+	struct {
+		struct vfio_device_feature f;
+		struct vfio_device_feature_dma_buf db;
+		struct vfio_region_dma_range r[2];
+	} __attribute__((packed)) req = {
+		.f.argsz = sizeof(req),
+		.f.flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF,
+		.db.region_index = bar,
+		.db.open_flags = O_RDWR | O_CLOEXEC,
+		.db.nr_ranges = 2,
+		.r = { { 0, 1 << 16 }, { 2 << 16, 1 << 16 } },
 	};
 	int fd = ioctl(vfio, VFIO_DEVICE_FEATURE, &req);
 
@@ -308,8 +334,8 @@ static void check_importers(const struct pdev *prov, int fd, int *pairs_switch,
 	for (i = 0; i < nr_devs; i++) {
 		const struct pdev *p = &devs[i];
 		bool sw = same_switch(prov, p);
-		const char *want = sw ? "p2p-switch" : "p2p-host-bridge";
-		int want_ats = !sw && p->ats && p->translated;
+		const char *want = sw ? "p2p-bus-addr" : "p2p-host-bridge";
+		int want_ats = !sw && p->ats;
 		char how[32] = "";
 		int ats = -1, ret;
 
@@ -397,7 +423,7 @@ int main(void)
 		ksft_exit_fail_msg("the ivshmem device went away\n");
 	for (i = 0; i < nr_devs; i++)
 		nr += &devs[i] != prov && !devs[i].bridge && devs[i].has_driver;
-	ksft_set_plan(12 + 2 * nr);
+	ksft_set_plan(13 + 2 * nr);
 	ret = bar_dmabuf(vfio, BAR, 0, 1 << 20, 1);
 	ksft_test_result(ret == -EINVAL, "dma-buf with unknown flags: %s (expected EINVAL)\n",
 			 strerror(-ret));
@@ -446,6 +472,28 @@ int main(void)
 				 peer_host->name, addr, err ? strerror(-err) : "");
 	} else {
 		ksft_test_result_skip("sgt through the host bridge: no peer\n");
+	}
+	/* two ranges with a hole between them: one IOVA range, 128 KiB */
+	if (peer_host) {
+		char cmd[96], reply[4096];
+		unsigned int nents;
+		size_t total = 0;
+		int fd2 = bar_dmabuf2(vfio, BAR);
+
+		err = fd2 < 0 ? fd2 : 0;
+		if (!err) {
+			snprintf(cmd, sizeof(cmd), "sgt %d %s", fd2, peer_host->name);
+			err = phyr_test_cmd(cmd, reply, sizeof(reply));
+			if (!err && sscanf(reply, "nents %u length %zu", &nents,
+					   &total) != 2)
+				err = -EIO;
+			close(fd2);
+		}
+		ksft_test_result(!err && total == 2 << 16,
+				 "sgt of a BAR dma-buf of two ranges for %s: %zu bytes %s\n",
+				 peer_host->name, total, err ? strerror(-err) : "");
+	} else {
+		ksft_test_result_skip("two ranges through the host bridge: no peer\n");
 	}
 	sgt_first(fd, "", &err);
 	ksft_test_result(err == -EREMOTEIO,
