@@ -221,31 +221,9 @@ static int open_vfio(const struct pdev *p, int *iommufd)
 	return fd;
 }
 
-/* A dma-buf of [off, off + len) of BAR @bar; -errno on failure. */
-static int bar_dmabuf(int vfio, int bar, uint64_t off, uint64_t len,
-		      uint32_t flags)
-{
-	struct {
-		struct vfio_device_feature f;
-		struct vfio_device_feature_dma_buf db;
-		struct vfio_region_dma_range r;
-	} __attribute__((packed)) req = {
-		.f.argsz = sizeof(req),
-		.f.flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF,
-		.db.region_index = bar,
-		.db.open_flags = O_RDWR | O_CLOEXEC,
-		.db.flags = flags,
-		.db.nr_ranges = 1,
-		.r.offset = off,
-		.r.length = len,
-	};
-	int fd = ioctl(vfio, VFIO_DEVICE_FEATURE, &req);
-
-	return fd < 0 ? -errno : fd;
-}
-
-/* A dma-buf of [0, 64K) and [128K, 192K) of BAR @bar; -errno on failure. */
-static int bar_dmabuf2(int vfio, int bar)
+/* A dma-buf of @n (1 or 2) ranges of BAR @bar; -errno on failure. */
+static int bar_dmabuf(int vfio, int bar, const struct vfio_region_dma_range *r,
+		      unsigned int n, uint32_t flags)
 {
 	struct {
 		struct vfio_device_feature f;
@@ -256,11 +234,14 @@ static int bar_dmabuf2(int vfio, int bar)
 		.f.flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF,
 		.db.region_index = bar,
 		.db.open_flags = O_RDWR | O_CLOEXEC,
-		.db.nr_ranges = 2,
-		.r = { { 0, 1 << 16 }, { 2 << 16, 1 << 16 } },
+		.db.flags = flags,
+		.db.nr_ranges = n,
 	};
-	int fd = ioctl(vfio, VFIO_DEVICE_FEATURE, &req);
+	int fd;
 
+	memcpy(req.r, r, n * sizeof(*r));
+	req.f.argsz = sizeof(req) - (2 - n) * sizeof(*r);
+	fd = ioctl(vfio, VFIO_DEVICE_FEATURE, &req);
 	return fd < 0 ? -errno : fd;
 }
 
@@ -394,6 +375,12 @@ static unsigned long long bar_start(const struct pdev *p, int bar)
 	return start;
 }
 
+/* 1 MiB of the BAR; [0, 64K) and [128K, 192K) of it */
+static const struct vfio_region_dma_range one_mib[] = { { 0, 1 << 20 } };
+static const struct vfio_region_dma_range two_ranges[] = {
+	{ 0, 1 << 16 }, { 2 << 16, 1 << 16 },
+};
+
 int main(void)
 {
 	int vfio, iommufd, fd, ret, sw = 0, ats = 0, err, i, atsv, nr = 0;
@@ -424,10 +411,10 @@ int main(void)
 	for (i = 0; i < nr_devs; i++)
 		nr += &devs[i] != prov && !devs[i].bridge && devs[i].has_driver;
 	ksft_set_plan(13 + 2 * nr);
-	ret = bar_dmabuf(vfio, BAR, 0, 1 << 20, 1);
+	ret = bar_dmabuf(vfio, BAR, one_mib, 1, 1);
 	ksft_test_result(ret == -EINVAL, "dma-buf with unknown flags: %s (expected EINVAL)\n",
 			 strerror(-ret));
-	fd = bar_dmabuf(vfio, BAR, 0, 1 << 20, 0);
+	fd = bar_dmabuf(vfio, BAR, one_mib, 1, 0);
 	if (fd < 0)
 		ksft_exit_fail_msg("VFIO_DEVICE_FEATURE_DMA_BUF of BAR %d: %s\n",
 				   BAR, strerror(-fd));
@@ -478,7 +465,7 @@ int main(void)
 		char cmd[96], reply[4096];
 		unsigned int nents;
 		size_t total = 0;
-		int fd2 = bar_dmabuf2(vfio, BAR);
+		int fd2 = bar_dmabuf(vfio, BAR, two_ranges, 2, 0);
 
 		err = fd2 < 0 ? fd2 : 0;
 		if (!err) {
