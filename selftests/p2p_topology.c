@@ -15,9 +15,12 @@
  * switch, bus addresses and no ATS; elsewhere, through the host bridge,
  * with ATS exactly when ATS is enabled in the device's config space. A classic importer of the same buffer gets its
  * sg_table from the core's converter (the BAR's bus address under the
- * switch). Revocation: disabling the BAR's memory decoding revokes the
- * buffer, enabling it lets importers map again, closing the device revokes
- * it for good.
+ * switch). iommufd maps BAR dma-bufs of one and two ranges and a udmabuf
+ * into the IOAS of the provider's IOMMU domain through the dma-buf core
+ * (IOMMU_IOAS_MAP_FILE). Revocation: disabling the BAR's memory decoding
+ * revokes the buffer (iommufd's attachments show it in bufinfo, their
+ * mappings are gone, a new map fails), enabling it lets importers map
+ * again, so does a device reset, closing the device revokes it for good.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -25,6 +28,7 @@
 #include <limits.h>
 #include <linux/iommufd.h>
 #include <linux/pci_regs.h>
+#include <linux/udmabuf.h>
 #include <linux/vfio.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -32,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "kselftest.h"
@@ -52,6 +57,8 @@ struct pdev {
 
 static struct pdev devs[MAX_DEVS];
 static int nr_devs;
+/* the IOAS the provider is attached to: a domain of the Intel IOMMU */
+static __u32 ioas_id;
 
 static int read_hex(const char *dir, const char *attr, unsigned long *val)
 {
@@ -213,7 +220,8 @@ static int open_vfio(const struct pdev *p, int *iommufd)
 		ksft_print_msg("IOMMU_IOAS_ALLOC: %s\n", strerror(errno));
 		return -1;
 	}
-	attach.pt_id = ioas.out_ioas_id;
+	ioas_id = ioas.out_ioas_id;
+	attach.pt_id = ioas_id;
 	if (ioctl(fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach)) {
 		ksft_print_msg("VFIO_DEVICE_ATTACH_IOMMUFD_PT: %s\n", strerror(errno));
 		return -1;
@@ -261,6 +269,62 @@ static int set_memory(int vfio, bool on)
 	if (pwrite(vfio, &cmd, 2, info.offset + PCI_COMMAND) != 2)
 		return -errno;
 	return 0;
+}
+
+/*
+ * IOMMU_IOAS_MAP_FILE of all of dma-buf @fd (@len bytes), readable and
+ * writable, at an IOVA iommufd picks; 0 and *@iova, or -errno.
+ */
+static int ioas_map(int iommufd, int fd, size_t len, __u64 *iova)
+{
+	struct iommu_ioas_map_file map = {
+		.size = sizeof(map),
+		.flags = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE,
+		.ioas_id = ioas_id,
+		.fd = fd,
+		.length = len,
+	};
+
+	if (ioctl(iommufd, IOMMU_IOAS_MAP_FILE, &map))
+		return -errno;
+	*iova = map.iova;
+	return 0;
+}
+
+static int ioas_unmap(int iommufd, __u64 iova, size_t len)
+{
+	struct iommu_ioas_unmap unmap = {
+		.size = sizeof(unmap),
+		.ioas_id = ioas_id,
+		.iova = iova,
+		.length = len,
+	};
+
+	return ioctl(iommufd, IOMMU_IOAS_UNMAP, &unmap) ? -errno : 0;
+}
+
+/* A udmabuf of @len bytes of a sealed memfd; -errno on failure. */
+static int new_udmabuf(size_t len)
+{
+	struct udmabuf_create c = { .flags = UDMABUF_FLAGS_CLOEXEC, .size = len };
+	int memfd = memfd_create("p2p-topology", MFD_ALLOW_SEALING);
+	int dev = open("/dev/udmabuf", O_RDWR);
+	int fd = -EBADF;
+
+	if (memfd >= 0 && dev >= 0 && !ftruncate(memfd, len) &&
+	    !fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK)) {
+		c.memfd = memfd;
+		fd = ioctl(dev, UDMABUF_CREATE, &c);
+		if (fd < 0)
+			fd = -errno;
+	} else {
+		fd = -errno;
+	}
+	if (memfd >= 0)
+		close(memfd);
+	if (dev >= 0)
+		close(dev);
+	return fd;
 }
 
 /*
@@ -384,6 +448,8 @@ static const struct vfio_region_dma_range two_ranges[] = {
 int main(void)
 {
 	int vfio, iommufd, fd, ret, sw = 0, ats = 0, err, i, atsv, nr = 0;
+	__u64 iova1 = 0, iova2 = 0, iova3 = 0, iova4 = 0;
+	int fd2, ufd, n, m;
 	const struct pdev *peer_switch = NULL, *peer_host = NULL;
 	unsigned long long addr;
 	struct pdev *prov;
@@ -410,7 +476,7 @@ int main(void)
 		ksft_exit_fail_msg("the ivshmem device went away\n");
 	for (i = 0; i < nr_devs; i++)
 		nr += &devs[i] != prov && !devs[i].bridge && devs[i].has_driver;
-	ksft_set_plan(13 + 2 * nr);
+	ksft_set_plan(25 + 2 * nr);
 	ret = bar_dmabuf(vfio, BAR, one_mib, 1, 1);
 	ksft_test_result(ret == -EINVAL, "dma-buf with unknown flags: %s (expected EINVAL)\n",
 			 strerror(-ret));
@@ -491,6 +557,24 @@ int main(void)
 			 "sgt-reach for a device that is not PCI: %s (expected EREMOTEIO)\n",
 			 strerror(-err));
 
+	/*
+	 * iommufd imports through the dma-buf core: BAR dma-bufs of one and
+	 * of two ranges, and a udmabuf, into the IOAS of the provider's
+	 * Intel IOMMU domain. bufinfo shows each as a phyr importer.
+	 */
+	ret = ioas_map(iommufd, fd, 1 << 20, &iova1);
+	ksft_test_result(!ret, "iommufd maps the BAR dma-buf: %s\n", strerror(-ret));
+	fd2 = bar_dmabuf(vfio, BAR, two_ranges, 2, 0);
+	ret = fd2 < 0 ? fd2 : ioas_map(iommufd, fd2, 2 << 16, &iova2);
+	ksft_test_result(!ret, "iommufd maps a BAR dma-buf of two ranges: %s\n",
+			 strerror(-ret));
+	ufd = new_udmabuf(1 << 20);
+	ret = ufd < 0 ? ufd : ioas_map(iommufd, ufd, 1 << 20, &iova3);
+	ksft_test_result(!ret, "iommufd maps a udmabuf: %s\n", strerror(-ret));
+	n = bufinfo_count("iommufd pinned mapped writes");
+	ksft_test_result(n == 3, "bufinfo: %d iommufd importers pinned and mapped (expected 3)\n",
+			 n);
+
 	/* revocation: memory decoding off, on again, then the device closed */
 	ret = set_memory(vfio, false);
 	ksft_test_result(!ret, "memory decoding off: %s\n",
@@ -498,8 +582,36 @@ int main(void)
 	ret = reach(fd, peer_host ? peer_host->name : "", how, sizeof(how), &atsv);
 	ksft_test_result(ret == -ENODEV, "reach of the revoked BAR: %s (expected ENODEV)\n",
 			 strerror(-ret));
+	/* the core unmapped both BAR dma-bufs from the domain, not the udmabuf */
+	n = bufinfo_count("iommufd revoked writes");
+	m = bufinfo_count("iommufd pinned mapped writes");
+	ksft_test_result(n == 2 && m == 1,
+			 "bufinfo: %d iommufd importers revoked (expected 2), %d still mapped (expected 1)\n",
+			 n, m);
+	ret = ioas_map(iommufd, fd, 1 << 20, &iova4);
+	ksft_test_result(ret == -ENODEV, "iommufd map of the revoked BAR dma-buf: %s (expected ENODEV)\n",
+			 strerror(-ret));
+	ret = ioas_unmap(iommufd, iova1, 1 << 20);
+	ksft_test_result(!ret, "iommufd unmaps the revoked area: %s\n", strerror(-ret));
 	ret = set_memory(vfio, true);
 	ksft_test_result(!ret, "memory decoding on: %s\n", strerror(-ret));
+	ret = ioas_map(iommufd, fd, 1 << 20, &iova1);
+	ksft_test_result(!ret, "iommufd maps the BAR dma-buf again: %s\n", strerror(-ret));
+	/* a device reset revokes the mapping too; the BAR maps again after it */
+	if (ioctl(vfio, VFIO_DEVICE_RESET)) {
+		ksft_test_result_skip("VFIO_DEVICE_RESET: %s\n", strerror(errno));
+		ksft_test_result_skip("iommufd maps the BAR dma-buf after the reset\n");
+	} else {
+		n = bufinfo_count("iommufd revoked writes");
+		m = bufinfo_count("iommufd pinned mapped writes");
+		ksft_test_result(n == 2 && m == 1,
+				 "bufinfo after VFIO_DEVICE_RESET: %d iommufd importers revoked (expected 2), %d mapped (expected 1)\n",
+				 n, m);
+		ret = ioas_unmap(iommufd, iova1, 1 << 20);
+		ret = ret ?: ioas_map(iommufd, fd, 1 << 20, &iova1);
+		ksft_test_result(!ret, "iommufd maps the BAR dma-buf after the reset: %s\n",
+				 strerror(-ret));
+	}
 	ret = reach(fd, peer_host ? peer_host->name : "", how, sizeof(how), &atsv);
 	ksft_test_result(!ret, "reach after memory decoding is back: %s %s\n",
 			 ret ? strerror(-ret) : how, ret ? "" : "ok");
@@ -507,6 +619,20 @@ int main(void)
 	ret = reach(fd, peer_host ? peer_host->name : "", how, sizeof(how), &atsv);
 	ksft_test_result(ret == -ENODEV, "reach after the device closed: %s (expected ENODEV)\n",
 			 strerror(-ret));
+	/* the two of the BAR, not the udmabuf's */
+	n = bufinfo_count("iommufd revoked writes");
+	m = bufinfo_count("iommufd pinned mapped writes");
+	ksft_test_result(n == 2 && m == 1,
+			 "bufinfo after the device closed: %d iommufd importers revoked (expected 2), %d mapped (expected 1)\n",
+			 n, m);
+	ret = ioas_unmap(iommufd, iova1, 1 << 20);
+	ret = ret ?: ioas_unmap(iommufd, iova2, 2 << 16);
+	ret = ret ?: ioas_unmap(iommufd, iova3, 1 << 20);
+	n = bufinfo_count("iommufd");
+	ksft_test_result(!ret && !n, "iommufd unmaps everything: %s, %d importers left\n",
+			 strerror(-ret), n);
+	close(fd2);
+	close(ufd);
 	close(fd);
 	close(iommufd);
 	ksft_finished();

@@ -7,11 +7,15 @@
 # place, build/rdma-core): released rdma-core's rxe and siw providers have
 # no reg_dmabuf_mr.
 #
+# The 1 GiB + 2 MiB MR pair guards an rxe fix; on siw it runs on demand
+# (RDMA_DMABUF_1G=1), see check_1g() in rdma_dmabuf.c.
+#
 # usage: rdma_dmabuf.sh rxe|siw
 cd "$(dirname "$0")" || exit 1
 . ./rdma_lib.sh
 
 type=${1:-rxe}
+[ "$type" = siw ] && export RDMA_DMABUF_1G=${RDMA_DMABUF_1G:-0}
 A=192.168.79.1
 B=192.168.79.2
 rc_dir=$(rdma_core_dir) || {
