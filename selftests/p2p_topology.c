@@ -303,6 +303,17 @@ static int ioas_unmap(int iommufd, __u64 iova, size_t len)
 	return ioctl(iommufd, IOMMU_IOAS_UNMAP, &unmap) ? -errno : 0;
 }
 
+/* bufinfo: iommufd's attachments, @revoked of them revoked, @mapped mapped */
+static void check_iommufd_importers(const char *when, int revoked, int mapped)
+{
+	int n = bufinfo_count("iommufd revoked writes");
+	int m = bufinfo_count("iommufd pinned mapped writes");
+
+	ksft_test_result(n == revoked && m == mapped,
+			 "bufinfo %s: %d iommufd importers revoked (expected %d), %d mapped (expected %d)\n",
+			 when, n, revoked, m, mapped);
+}
+
 /* A udmabuf of @len bytes of a sealed memfd; -errno on failure. */
 static int new_udmabuf(size_t len)
 {
@@ -449,7 +460,7 @@ int main(void)
 {
 	int vfio, iommufd, fd, ret, sw = 0, ats = 0, err, i, atsv, nr = 0;
 	__u64 iova1 = 0, iova2 = 0, iova3 = 0, iova4 = 0;
-	int fd2, ufd, n, m;
+	int fd2, ufd, n;
 	const struct pdev *peer_switch = NULL, *peer_host = NULL;
 	unsigned long long addr;
 	struct pdev *prov;
@@ -571,9 +582,7 @@ int main(void)
 	ufd = new_udmabuf(1 << 20);
 	ret = ufd < 0 ? ufd : ioas_map(iommufd, ufd, 1 << 20, &iova3);
 	ksft_test_result(!ret, "iommufd maps a udmabuf: %s\n", strerror(-ret));
-	n = bufinfo_count("iommufd pinned mapped writes");
-	ksft_test_result(n == 3, "bufinfo: %d iommufd importers pinned and mapped (expected 3)\n",
-			 n);
+	check_iommufd_importers("after the maps", 0, 3);
 
 	/* revocation: memory decoding off, on again, then the device closed */
 	ret = set_memory(vfio, false);
@@ -583,11 +592,7 @@ int main(void)
 	ksft_test_result(ret == -ENODEV, "reach of the revoked BAR: %s (expected ENODEV)\n",
 			 strerror(-ret));
 	/* the core unmapped both BAR dma-bufs from the domain, not the udmabuf */
-	n = bufinfo_count("iommufd revoked writes");
-	m = bufinfo_count("iommufd pinned mapped writes");
-	ksft_test_result(n == 2 && m == 1,
-			 "bufinfo: %d iommufd importers revoked (expected 2), %d still mapped (expected 1)\n",
-			 n, m);
+	check_iommufd_importers("with memory decoding off", 2, 1);
 	ret = ioas_map(iommufd, fd, 1 << 20, &iova4);
 	ksft_test_result(ret == -ENODEV, "iommufd map of the revoked BAR dma-buf: %s (expected ENODEV)\n",
 			 strerror(-ret));
@@ -602,11 +607,7 @@ int main(void)
 		ksft_test_result_skip("VFIO_DEVICE_RESET: %s\n", strerror(errno));
 		ksft_test_result_skip("iommufd maps the BAR dma-buf after the reset\n");
 	} else {
-		n = bufinfo_count("iommufd revoked writes");
-		m = bufinfo_count("iommufd pinned mapped writes");
-		ksft_test_result(n == 2 && m == 1,
-				 "bufinfo after VFIO_DEVICE_RESET: %d iommufd importers revoked (expected 2), %d mapped (expected 1)\n",
-				 n, m);
+		check_iommufd_importers("after VFIO_DEVICE_RESET", 2, 1);
 		ret = ioas_unmap(iommufd, iova1, 1 << 20);
 		ret = ret ?: ioas_map(iommufd, fd, 1 << 20, &iova1);
 		ksft_test_result(!ret, "iommufd maps the BAR dma-buf after the reset: %s\n",
@@ -620,11 +621,7 @@ int main(void)
 	ksft_test_result(ret == -ENODEV, "reach after the device closed: %s (expected ENODEV)\n",
 			 strerror(-ret));
 	/* the two of the BAR, not the udmabuf's */
-	n = bufinfo_count("iommufd revoked writes");
-	m = bufinfo_count("iommufd pinned mapped writes");
-	ksft_test_result(n == 2 && m == 1,
-			 "bufinfo after the device closed: %d iommufd importers revoked (expected 2), %d mapped (expected 1)\n",
-			 n, m);
+	check_iommufd_importers("after the device closed", 2, 1);
 	ret = ioas_unmap(iommufd, iova1, 1 << 20);
 	ret = ret ?: ioas_unmap(iommufd, iova2, 2 << 16);
 	ret = ret ?: ioas_unmap(iommufd, iova3, 1 << 20);
