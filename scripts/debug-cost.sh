@@ -16,8 +16,8 @@
 #                      option at all ('make debug-cost' builds it first;
 #                      PHYR_DEBUG_COST_BENCH=1 makes this script build it)
 #
-# The variants boot PHYR_BOOTS (default 3) at a time, like 'make check', so
-# they share the host the same way; compare them within one run.
+# The variants boot PHYR_BOOTS (default 3) at a time, so they share the
+# host alike; compare them within one run.
 # PHYR_DEBUG_COST_SUITES: the suites (default: phyr_dmabuf udmabuf
 # rdma_dmabuf_rxe). Results: build/debug-cost/<variant>/.
 . "$(dirname "$0")/lib.sh"

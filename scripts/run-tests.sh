@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # 'make check': build everything that changed, run the host suites, then
-# boot the debug kernel once per boot named in selftests/suites (net, rdma,
-# iommu), the boots in parallel, each running its suites under their
+# boot the debug kernel once per boot named in selftests/suites (iommu,
+# net, rdma), one after the other, each running its suites under their
 # budgets; print per-suite results and times, and
 # 'N passed, N failed, N skipped'.
 # usage: run-tests.sh [SUITE...]   (default: every suite in selftests/suites;
 #                                   "kunit" names the KUnit suites at boot)
-# PHYR_BOOTS=N      at most N boots at once (default 3: all of them)
+# PHYR_BOOTS=N      at most N boots at once (default 1: TCG guests on the
+#                   two host CPUs slow each other down, selftests/suites)
+# PHYR_GUEST_DEADLINE=S  every boot ends within S seconds of the first
+#                   boot's start (default 3900); a boot that would get less
+#                   than PHYR_BOOT_MIN (300) seconds is not started and its
+#                   suites fail as not run
 # PHYR_ONE_BOOT=1   every guest suite but the IOMMU ones in one boot, in
 #                   file order (one lockdep graph for all of them)
 # PHYR_BOOT_STALL=S a guest silent for S seconds before KUnit or init is
@@ -146,6 +151,18 @@ for b in "${boots[@]}"; do
 	# capped, so that a guest that hangs as a whole still ends within
 	# CI's 90 minutes, with the builds before it (selftests/suites)
 	[ "$tmo" -le "${PHYR_BOOT_MAX:-3600}" ] || tmo=${PHYR_BOOT_MAX:-3600}
+	if [ "$running" -ge "${PHYR_BOOTS:-1}" ]; then
+		wait -n "${pids[@]}" 2>/dev/null || true
+		running=$((running - 1))
+	fi
+	# and all of them within the guest phase's deadline
+	left=$(( ${PHYR_GUEST_DEADLINE:-3900} - ($(date +%s) - t_boots) ))
+	if [ "$left" -lt "${PHYR_BOOT_MIN:-300}" ]; then
+		msg "boot '$b' not started: ${left}s left of the guest phase's ${PHYR_GUEST_DEADLINE:-3900}s"
+		echo 124 >"$res/boot-$b.rc"
+		continue
+	fi
+	[ "$tmo" -le "$left" ] || tmo=$left
 	echo "$tmo" >"$res/boot-$b.budget"
 	log=$LOGS/check-console-$b.log
 	rm -f "$log" "$log".stalled* "$log.qemu".stalled* "$LOGS/vm-$b.log".stalled*
@@ -155,10 +172,6 @@ for b in "${boots[@]}"; do
 	what=${bsuites[$b]}
 	[ "$b" != "$kunit_boot" ] || what=" KUnit$what"
 	msg "boot '$b' (timeout ${tmo}s):$what (console: $log)"
-	if [ "$running" -ge "${PHYR_BOOTS:-3}" ]; then
-		wait -n "${pids[@]}" 2>/dev/null || true
-		running=$((running - 1))
-	fi
 	(
 		trap 'kill $(jobs -p) 2>/dev/null; exit 143' TERM
 		vm=
