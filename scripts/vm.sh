@@ -6,11 +6,13 @@
 # (WARNING, BUG, KASAN, lockdep, kmemleak, DMA-API debug, ...) fails the run.
 #
 # usage: vm.sh [--kernel BZIMAGE] [--timeout SECS] [--log FILE] [--quiet]
-#              [--append ARGS] [--kmemleak] [--iommu] -- COMMAND...
+#              [--append ARGS] [--kmemleak] [--iommu] [--cpu MODEL] -- COMMAND...
 #        vm.sh [--kernel BZIMAGE] --print-accel
 # --iommu adds a virtual Intel IOMMU in front of the PCI devices, in DMA
 # (translated, strict) mode, forces swiotlb on devices without one, and
 # adds the PCIe topology of the P2P tests (a switch, ATS, an ivshmem BAR).
+# --cpu MODEL is the TCG CPU model (default max,la57=off; with --iommu
+# EPYC, whose host bridge the kernel lets P2P through).
 # --print-accel prints the accelerator the
 # boots use (kvm or tcg, probed once per cache) and exits.
 . "$(dirname "$0")/lib.sh"
@@ -21,6 +23,7 @@ log=$LOGS/vm.log
 quiet=0
 append=""
 iommu=0
+cpu=""
 kmemleak=0
 print_accel=0
 while [ $# -gt 0 ]; do
@@ -32,6 +35,7 @@ while [ $# -gt 0 ]; do
 	--append) append="$append $2"; shift 2 ;;
 	--kmemleak) kmemleak=1; shift ;;
 	--iommu) iommu=1; shift ;;
+	--cpu) cpu=$2; shift 2 ;;
 	--print-accel) print_accel=1; shift ;;
 	--) shift; break ;;
 	*) break ;;
@@ -83,7 +87,7 @@ kvm) accel_opt=(-accel kvm -cpu host) ;;
 # la57=off: with 5-level paging, an interrupt taken while identify_cpu()
 # rebuilds the boot CPU's feature bits makes KASAN report a wild access in
 # the direct map (an upstream early-boot race, docs/workbench.md).
-*) accel_opt=(-accel tcg,thread=multi -cpu max,la57=off) ;;
+*) accel_opt=(-accel tcg,thread=multi -cpu "${cpu:-max,la57=off}") ;;
 esac
 
 iommu_opt=()
@@ -96,7 +100,9 @@ if [ $iommu = 1 ]; then
 	# IOMMU offers device IOTLBs (ATS); a switch holds the P2P provider
 	# (an ivshmem BAR, exported through vfio-pci) and an ATS-capable
 	# virtio device; another ATS-capable one sits on a root port of its
-	# own, so that it reaches the provider through the host bridge.
+	# own, so that it reaches the provider through the host bridge. A
+	# DMA engine (QEMU's edu device, on the root bus) moves data into
+	# the provider's BAR through an IOMMU mapping.
 	iommu_opt=(-device intel-iommu,intremap=off,device-iotlb=on
 		-device pcie-root-port,id=p2p_rp1,bus=pcie.0,addr=0x10,chassis=1,slot=1
 		-device x3130-upstream,id=p2p_up,bus=p2p_rp1
@@ -106,14 +112,15 @@ if [ $iommu = 1 ]; then
 		-device ivshmem-plain,bus=p2p_dp1,memdev=p2p_shm
 		-device virtio-rng-pci,bus=p2p_dp2,disable-legacy=on,ats=on,iommu_platform=on
 		-device pcie-root-port,id=p2p_rp2,bus=pcie.0,addr=0x11,chassis=3,slot=1
-		-device virtio-rng-pci,bus=p2p_rp2,disable-legacy=on,ats=on,iommu_platform=on)
+		-device virtio-rng-pci,bus=p2p_rp2,disable-legacy=on,ats=on,iommu_platform=on
+		-device edu,bus=pcie.0,addr=0x12)
 	append+=" intel_iommu=on iommu.passthrough=0 iommu.strict=1"
 	append+=" swiotlb=65536,force"
 	# no interrupt remapping (intremap=off): let iommufd bind devices
 	append+=" iommufd.allow_unsafe_interrupts=1"
 	# An AMD CPU of family 0x17: the kernel lets P2P through its host
 	# bridge (q35's 8086:29c0 is not on the allowlist). No LA57 on it.
-	[ "$accel" = kvm ] || accel_opt=(-accel tcg,thread=multi -cpu EPYC)
+	[ "$accel" = kvm ] || accel_opt=(-accel tcg,thread=multi -cpu "${cpu:-EPYC}")
 fi
 
 mem=${VM_MEM:-6G}

@@ -59,6 +59,8 @@ static struct pdev devs[MAX_DEVS];
 static int nr_devs;
 /* the IOAS the provider is attached to: a domain of the Intel IOMMU */
 static __u32 ioas_id;
+/* does the kernel let P2P through this host bridge (cpu_supports_p2pdma)? */
+static bool host_bridge_p2p;
 
 static int read_hex(const char *dir, const char *attr, unsigned long *val)
 {
@@ -141,7 +143,7 @@ static void scan(void)
 	closedir(d);
 }
 
-static struct pdev *find_ivshmem(void)
+static struct pdev *find_dev(unsigned long vendor, unsigned long device)
 {
 	int i;
 
@@ -150,10 +152,40 @@ static struct pdev *find_ivshmem(void)
 
 		if (!read_hex(devs[i].path, "vendor", &ven) &&
 		    !read_hex(devs[i].path, "device", &dev) &&
-		    ven == 0x1af4 && dev == 0x1110)
+		    ven == vendor && dev == device)
 			return &devs[i];
 	}
 	return NULL;
+}
+
+static struct pdev *find_ivshmem(void)
+{
+	return find_dev(0x1af4, 0x1110);
+}
+
+/*
+ * The kernel lets P2P through any host bridge of an AMD CPU of family 0x17
+ * (Zen) or later, and through host bridges on its allowlist; q35's
+ * (8086:29c0) is not on it. The boot's CPU model says which case this is
+ * (-cpu EPYC: allowed; TCG's max, AMD family 6: refused).
+ */
+static bool cpu_allows_p2p(void)
+{
+	char line[256], vendor[64] = "";
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	int family = -1;
+
+	if (!f)
+		ksft_exit_fail_msg("/proc/cpuinfo: %s\n", strerror(errno));
+	while (fgets(line, sizeof(line), f) && (family < 0 || !vendor[0])) {
+		if (!vendor[0])
+			sscanf(line, "vendor_id : %63s", vendor);
+		if (family < 0)
+			sscanf(line, "cpu family : %d", &family);
+	}
+	fclose(f);
+	return (!strcmp(vendor, "AuthenticAMD") || !strcmp(vendor, "HygonGenuine")) &&
+	       family >= 0x17;
 }
 
 /* Is @p under the switch whose downstream port holds @prov? */
@@ -253,8 +285,8 @@ static int bar_dmabuf(int vfio, int bar, const struct vfio_region_dma_range *r,
 	return fd < 0 ? -errno : fd;
 }
 
-/* Set or clear Memory Space Enable through vfio's config region. */
-static int set_memory(int vfio, bool on)
+/* Set or clear @bits of the command register through vfio's config region. */
+static int set_command(int vfio, uint16_t bits, bool on)
 {
 	struct vfio_region_info info = {
 		.argsz = sizeof(info),
@@ -265,10 +297,31 @@ static int set_memory(int vfio, bool on)
 	if (ioctl(vfio, VFIO_DEVICE_GET_REGION_INFO, &info) ||
 	    pread(vfio, &cmd, 2, info.offset + PCI_COMMAND) != 2)
 		return -errno;
-	cmd = on ? cmd | PCI_COMMAND_MEMORY : cmd & ~PCI_COMMAND_MEMORY;
+	cmd = on ? cmd | bits : cmd & ~bits;
 	if (pwrite(vfio, &cmd, 2, info.offset + PCI_COMMAND) != 2)
 		return -errno;
 	return 0;
+}
+
+static int set_memory(int vfio, bool on)
+{
+	return set_command(vfio, PCI_COMMAND_MEMORY, on);
+}
+
+/* Read or write @len bytes at @off of vfio region @index; 0 or -errno. */
+static int region_rw(int vfio, unsigned int index, off_t off, void *buf,
+		     size_t len, bool write)
+{
+	struct vfio_region_info info = { .argsz = sizeof(info), .index = index };
+	ssize_t n;
+
+	if (ioctl(vfio, VFIO_DEVICE_GET_REGION_INFO, &info))
+		return -errno;
+	n = write ? pwrite(vfio, buf, len, info.offset + off) :
+		    pread(vfio, buf, len, info.offset + off);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
 }
 
 /*
@@ -392,11 +445,25 @@ static void check_importers(const struct pdev *prov, int fd, int *pairs_switch,
 		bool sw = same_switch(prov, p);
 		const char *want = sw ? "p2p-bus-addr" : "p2p-host-bridge";
 		int want_ats = !sw && p->ats;
+		/* through a host bridge the kernel does not allow: refused */
+		int want_ret = sw || host_bridge_p2p ? 0 : -EREMOTEIO;
 		char how[32] = "";
 		int ats = -1, ret;
 
 		if (p == prov || p->bridge || !p->has_driver)
 			continue;
+		if (want_ret) {
+			ret = reach(fd, p->name, how, sizeof(how), &ats);
+			ksft_test_result(ret == want_ret,
+					 "reach of the BAR from %s (elsewhere, host bridge not allowed): %s (expected EREMOTEIO)\n",
+					 p->name, ret ? strerror(-ret) : how);
+			ret = sgt_reach(fd, p->name, how, sizeof(how), &ats);
+			ksft_test_result(ret == want_ret,
+					 "sgt-reach of the BAR from %s (host bridge not allowed): %s (expected EREMOTEIO)\n",
+					 p->name, ret ? strerror(-ret) : how);
+			*pairs_switch += sw;
+			continue;
+		}
 		ret = reach(fd, p->name, how, sizeof(how), &ats);
 		ksft_test_result(!ret && !strcmp(how, want) && ats == want_ats,
 				 "reach of the BAR from %s (%s, ATS %s, %s): %s ats %d, expected %s ats %d%s%s\n",
@@ -456,17 +523,172 @@ static const struct vfio_region_dma_range two_ranges[] = {
 	{ 0, 1 << 16 }, { 2 << 16, 1 << 16 },
 };
 
+/*
+ * A DMA engine: QEMU's "edu" device (1234:11e8) copies between its own
+ * 4 KiB buffer (at 0x40000 of its address space) and a DMA address, one
+ * command at a time, in a timer 100 ms after the command. QEMU 7.2
+ * rejects a transfer that ends at the buffer's end (an off-by-one, fixed
+ * later) by stopping the guest, so transfers here are 2 KiB. Its DMA
+ * addresses are masked to 28 bits: IOVAs below 256 MiB.
+ */
+#define EDU_DMA_SRC	0x80
+#define EDU_DMA_DST	0x88
+#define EDU_DMA_CNT	0x90
+#define EDU_DMA_CMD	0x98
+#define EDU_RUN		0x1
+#define EDU_TO_RAM	0x2	/* from the device's buffer to the address */
+#define EDU_BUF		0x40000
+#define EDU_LEN		2048
+#define EDU_IOVA_RAM	0x100000ULL
+#define EDU_IOVA_BAR	0x400000ULL
+#define EDU_BAR_OFF	0x3000
+
+static int edu_reg(int vfio, unsigned int reg, uint64_t *val, bool write)
+{
+	return region_rw(vfio, VFIO_PCI_BAR0_REGION_INDEX, reg, val, 8, write);
+}
+
+/* One transfer of EDU_LEN bytes; 0, or -errno, -ETIMEDOUT after 10 s. */
+static int edu_dma(int vfio, uint64_t src, uint64_t dst, uint64_t cmd)
+{
+	uint64_t cnt = EDU_LEN;
+	int ret, i;
+
+	ret = edu_reg(vfio, EDU_DMA_SRC, &src, true);
+	ret = ret ?: edu_reg(vfio, EDU_DMA_DST, &dst, true);
+	ret = ret ?: edu_reg(vfio, EDU_DMA_CNT, &cnt, true);
+	cmd |= EDU_RUN;
+	ret = ret ?: edu_reg(vfio, EDU_DMA_CMD, &cmd, true);
+	for (i = 0; !ret && i < 1000; i++) {
+		ret = edu_reg(vfio, EDU_DMA_CMD, &cmd, false);
+		if (!ret && !(cmd & EDU_RUN))
+			return 0;
+		usleep(10000);
+	}
+	return ret ?: -ETIMEDOUT;
+}
+
+/* Map @len bytes of @uptr (NULL: dma-buf @fd) at @iova of IOAS @ioas. */
+static int ioas_map_at(int iommufd, __u32 ioas, void *uptr, int fd,
+		       size_t len, __u64 iova)
+{
+	__u32 flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+		      IOMMU_IOAS_MAP_WRITEABLE;
+	struct iommu_ioas_map_file mf = {
+		.size = sizeof(mf), .flags = flags, .ioas_id = ioas,
+		.fd = fd, .length = len, .iova = iova,
+	};
+	struct iommu_ioas_map m = {
+		.size = sizeof(m), .flags = flags, .ioas_id = ioas,
+		.user_va = (uintptr_t)uptr, .length = len, .iova = iova,
+	};
+
+	if (uptr ? ioctl(iommufd, IOMMU_IOAS_MAP, &m) :
+		   ioctl(iommufd, IOMMU_IOAS_MAP_FILE, &mf))
+		return -errno;
+	return 0;
+}
+
+/* Bytes of BAR @BAR at EDU_BAR_OFF that hold @pat's; -errno. */
+static int bar_matches(int vfio, const uint8_t *pat)
+{
+	uint8_t got[EDU_LEN];
+	int ret, i, n = 0;
+
+	ret = region_rw(vfio, BAR, EDU_BAR_OFF, got, sizeof(got), false);
+	if (ret)
+		return ret;
+	for (i = 0; i < EDU_LEN; i++)
+		n += got[i] == pat[i];
+	return n;
+}
+
+/*
+ * Data moved by a DMA engine through a P2P mapping: the edu device, bound
+ * to vfio-pci in an IOAS of its own, reads a pattern from RAM and writes it
+ * to the IOVA where iommufd mapped the provider's BAR dma-buf (@fd, 1 MiB)
+ * through the dma-buf core; the pattern must be in the BAR. Then memory
+ * decoding off and on revokes the buffer: the same DMA must not reach the
+ * BAR any more, although the BAR decodes again.
+ */
+static void check_dma_engine(int vfio, int fd)
+{
+	int evfio = -1, eiommufd = -1, ret, n = -1;
+	__u32 prov_ioas = ioas_id, eioas;
+	uint8_t zero[EDU_LEN] = { 0 };
+	struct pdev *edu;
+	uint8_t *ram;
+	int i;
+
+	edu = find_dev(0x1234, 0x11e8);
+	if (!edu) {
+		ksft_test_result_skip("DMA engine: no edu device\n");
+		ksft_test_result_skip("DMA engine after a revocation: no edu device\n");
+		return;
+	}
+	ram = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ram == MAP_FAILED)
+		ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
+	for (i = 0; i < EDU_LEN; i++)
+		ram[i] = i * 13 + 5;
+	ret = bind_vfio(edu) ? -errno : 0;
+	if (!ret) {
+		evfio = open_vfio(edu, &eiommufd);
+		ret = evfio < 0 ? -EIO : 0;
+	}
+	eioas = ioas_id;
+	ioas_id = prov_ioas;
+	ret = ret ?: set_command(evfio, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, true);
+	ret = ret ?: ioas_map_at(eiommufd, eioas, ram, -1, 4096, EDU_IOVA_RAM);
+	ret = ret ?: ioas_map_at(eiommufd, eioas, NULL, fd, 1 << 20, EDU_IOVA_BAR);
+	ret = ret ?: region_rw(vfio, BAR, EDU_BAR_OFF, zero, EDU_LEN, true);
+	/* RAM into the device's buffer, the buffer into the BAR */
+	ret = ret ?: edu_dma(evfio, EDU_IOVA_RAM, EDU_BUF, 0);
+	ret = ret ?: edu_dma(evfio, EDU_BUF, EDU_IOVA_BAR + EDU_BAR_OFF, EDU_TO_RAM);
+	if (!ret)
+		n = bar_matches(vfio, ram);
+	ksft_test_result(!ret && n == EDU_LEN,
+			 "DMA engine %s wrote through iommufd's mapping of the BAR dma-buf: %d of %d bytes in the BAR %s\n",
+			 edu->name, n, EDU_LEN, ret ? strerror(-ret) : "");
+
+	/* revoked, BAR decoding again: the old mapping must be gone */
+	ret = ret ?: set_memory(vfio, false);
+	ret = ret ?: set_memory(vfio, true);
+	ret = ret ?: region_rw(vfio, BAR, EDU_BAR_OFF, zero, EDU_LEN, true);
+	ret = ret ?: edu_dma(evfio, EDU_BUF, EDU_IOVA_BAR + EDU_BAR_OFF, EDU_TO_RAM);
+	n = ret ? -1 : bar_matches(vfio, zero);
+	ksft_test_result(!ret && n == EDU_LEN,
+			 "DMA engine after the revocation: %d of %d bytes of the BAR untouched %s\n",
+			 n, EDU_LEN, ret ? strerror(-ret) : "");
+	if (evfio >= 0) {
+		struct iommu_ioas_unmap all = {
+			.size = sizeof(all), .ioas_id = eioas, .length = UINT64_MAX,
+		};
+
+		ioctl(eiommufd, IOMMU_IOAS_UNMAP, &all);
+		close(evfio);
+	}
+	if (eiommufd >= 0)
+		close(eiommufd);
+	munmap(ram, 4096);
+}
+
 int main(void)
 {
 	int vfio, iommufd, fd, ret, sw = 0, ats = 0, err, i, atsv, nr = 0;
 	__u64 iova1 = 0, iova2 = 0, iova3 = 0, iova4 = 0;
 	int fd2, ufd, n;
-	const struct pdev *peer_switch = NULL, *peer_host = NULL;
+	const struct pdev *peer_switch = NULL, *peer_host = NULL, *peer;
 	unsigned long long addr;
 	struct pdev *prov;
 	char how[32];
 
 	ksft_print_header();
+	host_bridge_p2p = cpu_allows_p2p();
+	ksft_print_msg("P2P through the host bridge: %s\n",
+		       host_bridge_p2p ? "allowed (AMD family 0x17 or later)" :
+					 "not allowed (CPU model, q35 host bridge)");
 	scan();
 	prov = find_ivshmem();
 	if (!prov)
@@ -487,7 +709,7 @@ int main(void)
 		ksft_exit_fail_msg("the ivshmem device went away\n");
 	for (i = 0; i < nr_devs; i++)
 		nr += &devs[i] != prov && !devs[i].bridge && devs[i].has_driver;
-	ksft_set_plan(25 + 2 * nr);
+	ksft_set_plan(27 + 2 * nr);
 	ret = bar_dmabuf(vfio, BAR, one_mib, 1, 1);
 	ksft_test_result(ret == -EINVAL, "dma-buf with unknown flags: %s (expected EINVAL)\n",
 			 strerror(-ret));
@@ -506,6 +728,8 @@ int main(void)
 		else if (p->ats && p->translated)
 			peer_host = p;
 	}
+	/* a peer that reaches the BAR, for the revocation checks below */
+	peer = host_bridge_p2p ? peer_host : peer_switch;
 	/* the topology itself, or the checks below prove nothing */
 	ksft_test_result(peer_switch && peer_host,
 			 "topology: a peer under the provider's switch (%s), an ATS peer behind the host bridge (%s)\n",
@@ -529,7 +753,12 @@ int main(void)
 	} else {
 		ksft_test_result_skip("sgt under the switch: no peer\n");
 	}
-	if (peer_host) {
+	if (peer_host && !host_bridge_p2p) {
+		addr = sgt_first(fd, peer_host->name, &err);
+		ksft_test_result(err == -EREMOTEIO,
+				 "sgt for %s through a host bridge not allowed: %s (expected EREMOTEIO)\n",
+				 peer_host->name, err ? strerror(-err) : "mapped");
+	} else if (peer_host) {
 		addr = sgt_first(fd, peer_host->name, &err);
 		ksft_test_result(!err && addr && addr != bar_start(prov, BAR),
 				 "sgt for %s: first segment %#llx, an IOVA %s\n",
@@ -553,9 +782,14 @@ int main(void)
 				err = -EIO;
 			close(fd2);
 		}
-		ksft_test_result(!err && total == 2 << 16,
-				 "sgt of a BAR dma-buf of two ranges for %s: %zu bytes %s\n",
-				 peer_host->name, total, err ? strerror(-err) : "");
+		if (host_bridge_p2p)
+			ksft_test_result(!err && total == 2 << 16,
+					 "sgt of a BAR dma-buf of two ranges for %s: %zu bytes %s\n",
+					 peer_host->name, total, err ? strerror(-err) : "");
+		else
+			ksft_test_result(err == -EREMOTEIO,
+					 "sgt of a BAR dma-buf of two ranges for %s, host bridge not allowed: %s (expected EREMOTEIO)\n",
+					 peer_host->name, err ? strerror(-err) : "mapped");
 	} else {
 		ksft_test_result_skip("two ranges through the host bridge: no peer\n");
 	}
@@ -588,7 +822,7 @@ int main(void)
 	ret = set_memory(vfio, false);
 	ksft_test_result(!ret, "memory decoding off: %s\n",
 			 strerror(-ret));
-	ret = reach(fd, peer_host ? peer_host->name : "", how, sizeof(how), &atsv);
+	ret = reach(fd, peer ? peer->name : "", how, sizeof(how), &atsv);
 	ksft_test_result(ret == -ENODEV, "reach of the revoked BAR: %s (expected ENODEV)\n",
 			 strerror(-ret));
 	/* the core unmapped both BAR dma-bufs from the domain, not the udmabuf */
@@ -613,11 +847,12 @@ int main(void)
 		ksft_test_result(!ret, "iommufd maps the BAR dma-buf after the reset: %s\n",
 				 strerror(-ret));
 	}
-	ret = reach(fd, peer_host ? peer_host->name : "", how, sizeof(how), &atsv);
+	check_dma_engine(vfio, fd);
+	ret = reach(fd, peer ? peer->name : "", how, sizeof(how), &atsv);
 	ksft_test_result(!ret, "reach after memory decoding is back: %s %s\n",
 			 ret ? strerror(-ret) : how, ret ? "" : "ok");
 	close(vfio);
-	ret = reach(fd, peer_host ? peer_host->name : "", how, sizeof(how), &atsv);
+	ret = reach(fd, peer ? peer->name : "", how, sizeof(how), &atsv);
 	ksft_test_result(ret == -ENODEV, "reach after the device closed: %s (expected ENODEV)\n",
 			 strerror(-ret));
 	/* the two of the BAR, not the udmabuf's */

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
 #include <linux/io_uring.h>
 #include <linux/udmabuf.h>
@@ -473,8 +474,9 @@ static int dump_ranges_and_segs(const char *name, int fd)
 }
 
 /*
- * What a classic importer gets from dma_buf_map_attachment(), here from
- * the exporter's own map_dma_buf: on the module's own device (no IOMMU,
+ * What a classic importer gets from dma_buf_map_attachment(), from the
+ * exporter's own map_dma_buf (CMA heap) or the core's converter (system
+ * heap): on the module's own device (no IOMMU,
  * 64 KiB segments, @max_seg 64 KiB) segments no longer than 64 KiB, on its
  * "nolimit" device (UINT_MAX) a table at all; either way segments that,
  * laid end to end, are the buffer's physical ranges.
@@ -917,6 +919,93 @@ static void check_sgt_sync(const char *name, int fd, int bounce)
 			 cpu_map ? strerror(-cpu_map) : "allowed");
 }
 
+static int dmabuf_sync(int fd, uint64_t flags)
+{
+	struct dma_buf_sync sync = { .flags = flags | DMA_BUF_SYNC_RW };
+
+	return ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync) ? -errno : 0;
+}
+
+/*
+ * CPU access of a buffer with a classic importer (the test module's
+ * sgt-hold on its own device) through DMA_BUF_IOCTL_SYNC: the importer's
+ * device writes a pattern, the CPU reads it after SYNC_START and writes
+ * its complement before SYNC_END, the device finds that. Under
+ * swiotlb=force the device's addresses are bounce buffers, and the data
+ * crosses only if the syncs reach the importer's table: the exporter's
+ * for its own tables, the core's for its converter's (a phyr exporter).
+ */
+/* Bytes of @p that hold the device's pattern, or its complement. */
+static size_t count_pattern(const unsigned char *p, size_t size, bool cpl)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < size; i++)
+		n += p[i] == (unsigned char)(cpl ? ~(i * 7 + 3) : i * 7 + 3);
+	return n;
+}
+
+/*
+ * A classic importer that keeps its table (sgt-hold) and its device
+ * (sgt-dev) around the CPU's DMA_BUF_IOCTL_SYNC brackets: what the device
+ * wrote reaches the CPU after START, what the CPU wrote reaches the device
+ * after END. With @bounce (swiotlb forced) the device's accesses go to
+ * bounce buffers, so before START the CPU must not see all of the
+ * device's bytes, and before END the device not all of the CPU's: the
+ * brackets carry them, nothing else.
+ */
+static void check_cpu_access(const char *name, int fd, size_t size, int bounce)
+{
+	unsigned long written = 0, saw = 0, saw_before = 0, len = 0;
+	size_t cpu_ok = 0, cpu_before = 0;
+	char cmd[48], reply[128];
+	unsigned char *p;
+	size_t i;
+	int ret;
+
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		ksft_test_result_fail("%s: mmap: %s\n", name, strerror(errno));
+		return;
+	}
+	memset(p, 0, size);
+	snprintf(cmd, sizeof(cmd), "sgt-hold %d 60000", fd);
+	ret = phyr_test_cmd(cmd, reply, sizeof(reply));
+	snprintf(cmd, sizeof(cmd), "sgt-dev %d write", fd);
+	if (!ret)
+		ret = phyr_test_cmd(cmd, reply, sizeof(reply));
+	if (!ret && sscanf(reply, "written %lu", &written) != 1)
+		ret = -EIO;
+	if (!ret)
+		cpu_before = count_pattern(p, size, false);
+	if (!ret)
+		ret = dmabuf_sync(fd, DMA_BUF_SYNC_START);
+	if (!ret)
+		cpu_ok = count_pattern(p, size, false);
+	for (i = 0; !ret && i < size; i++)
+		p[i] = ~(unsigned char)(i * 7 + 3);
+	snprintf(cmd, sizeof(cmd), "sgt-dev %d read", fd);
+	if (!ret)
+		ret = phyr_test_cmd(cmd, reply, sizeof(reply));
+	if (!ret && sscanf(reply, "device-saw %lu of %lu", &saw_before, &len) != 2)
+		ret = -EIO;
+	if (!ret)
+		ret = dmabuf_sync(fd, DMA_BUF_SYNC_END);
+	if (!ret)
+		ret = phyr_test_cmd(cmd, reply, sizeof(reply));
+	if (!ret && sscanf(reply, "device-saw %lu of %lu", &saw, &len) != 2)
+		ret = -EIO;
+	snprintf(cmd, sizeof(cmd), "sgt-dev %d drop", fd);
+	phyr_test_cmd(cmd, reply, sizeof(reply));
+	munmap(p, size);
+	ksft_test_result(!ret && written == size && len == size && cpu_ok == size &&
+			 saw == size && (bounce ? cpu_before < size && saw_before < size :
+					 cpu_before == size && saw_before == size),
+			 "%s: %s: the CPU read %zu of %zu bytes the device wrote (%zu before START), the device %lu of the CPU's (%lu before END)\n",
+			 name, ret ? strerror(-ret) : "synced", cpu_ok, size,
+			 cpu_before, saw, saw_before);
+}
+
 static void iommu_main(void)
 {
 	int fd, bounce = swiotlb_forced();
@@ -926,7 +1015,7 @@ static void iommu_main(void)
 		ksft_exit_fail_msg("no PCI device with a driver in a DMA-translated IOMMU group\n");
 	ksft_print_msg("IOMMU-translated device %s, swiotlb %s\n", dev,
 		       bounce ? "forced" : "as needed");
-	ksft_set_plan(6);
+	ksft_set_plan(9);
 
 	fd = new_udmabuf(32 << 20, 0);
 	check_sgt_iommu("sgt IOMMU udmabuf 32 MiB of 4K pages", fd, dev, 2);
@@ -936,13 +1025,18 @@ static void iommu_main(void)
 		check_sgt_direct("sgt own device (no IOMMU) udmabuf 32 MiB", fd);
 	check_sgt_sync("sgt-sync udmabuf 32 MiB", fd, bounce);
 	close(fd);
+	fd = new_udmabuf(4 << 20, 0);
+	check_cpu_access("CPU access udmabuf 4 MiB", fd, 4 << 20, bounce);
+	close(fd);
 	fd = new_heap(8 << 20);
 	check_sgt_iommu("sgt IOMMU system heap 8 MiB", fd, dev, 1);
 	/* 1 MiB folios: more than swiotlb maps at once */
 	check_sgt_sync("sgt-sync system heap 8 MiB", fd, bounce);
+	check_cpu_access("CPU access system heap 8 MiB", fd, 8 << 20, bounce);
 	close(fd);
 	fd = phyr_test_export(64 * page_size, "");
 	check_sgt_sync("sgt-sync test exporter", fd, bounce);
+	check_cpu_access("CPU access test exporter", fd, 64 * page_size, bounce);
 	close(fd);
 	ksft_finished();
 }
@@ -1357,7 +1451,7 @@ int main(int argc, char **argv)
 	close(fd);
 	fd = new_heap(8 << 20);
 	check_sgt_direct("sgt system heap 8 MiB", fd);
-	check_sgt_classic("sgt-classic system heap 8 MiB (the heap's own map)",
+	check_sgt_classic("sgt-classic system heap 8 MiB (the core's converter)",
 			  fd, "", 64 << 10);
 	check_sgt_classic("sgt-classic system heap 8 MiB, a device without a segment limit",
 			  fd, "nolimit", UINT32_MAX);
