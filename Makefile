@@ -5,6 +5,7 @@
 #   make kernel        apply the series and build the debug kernel
 #   make kernel-bench  the same without sanitizers (benchmarks)
 #   make bench         boot the bench kernel and run the benchmarks
+#   make bench-iommu   the same for the map behind the virtual IOMMU
 #   make vm CMD='...'  boot the debug kernel and run one command in the guest
 #   make patches       export build/linux (base..HEAD) into kernel/patches
 #   make rdma-core     build rdma-core + rdma-core-patches in place for the guest
@@ -17,7 +18,7 @@
 S := scripts
 SUITES ?=
 
-.PHONY: all run check kernel kernel-bench bench debug-cost rootfs selftests rdma-core rdma-core-tests liburing-tests perftest vm patches clean distclean
+.PHONY: all run check kernel kernel-bench bench bench-iommu debug-cost rootfs selftests rdma-core rdma-core-tests liburing-tests perftest vm patches clean distclean
 
 all: check
 
@@ -50,6 +51,14 @@ bench: kernel-bench rootfs
 	@$(S)/build-perftest.sh >/dev/null
 	@$(S)/vm.sh --kernel build/obj-bench/arch/x86/boot/bzImage \
 		--log build/logs/bench-console.log -- selftests/bench.sh
+
+# the converter's one-IOVA map against dma_map_sgtable() behind the virtual
+# IOMMU (issue 13's benchmark, docs/benchmarks.md)
+bench-iommu: kernel-bench rootfs
+	@$(S)/build-selftests.sh bench
+	@$(S)/vm.sh --iommu --kernel build/obj-bench/arch/x86/boot/bzImage \
+		--log build/logs/bench-iommu-console.log -- \
+		build/selftests/iommu_map_bench $${MIB:-1024} $${ROUNDS:-9}
 
 check:
 	@$(S)/run-tests.sh $(SUITES)

@@ -56,7 +56,9 @@ static struct {
 	uint64_t bytes;
 	unsigned int seed;
 	enum area_mem mem;
-	bool attach_revoked;
+	/* only register a test exporter area of this mode, expect @expect */
+	const char *test_mode;
+	int expect;
 	bool strict;
 	size_t area_size;
 	int timeout;
@@ -104,14 +106,21 @@ static void server_register(struct io_uring *ring, struct area *a,
 	ifindex = if_nametoindex(cfg.ifname);
 	if (!ifindex)
 		fail_errno(errno, "interface %s", cfg.ifname);
-	area_alloc(a, cfg.area_size, cfg.mem,
-		   cfg.attach_revoked ? "revoke-on-attach" : "");
+	area_alloc(a, cfg.area_size, cfg.mem, cfg.test_mode ?: "");
 	ret = zcrx_register(ring, ifindex, cfg.queue, a, 0, q);
-	if (cfg.attach_revoked) {
-		/* the exporter revoked the buffer while the area attached */
-		printf("zcrx_nsim: registration of a buffer revoked while it attaches: %s\n",
-		       ret ? strerror(-ret) : "registered");
-		exit(ret == -ENODEV ? 0 : 1);
+	if (cfg.test_mode) {
+		char cmd[64], reply[64];
+		int pins = -1;
+
+		/* a failed registration leaves no pin at the exporter */
+		snprintf(cmd, sizeof(cmd), "status %d", a->dmabuf_fd);
+		if (phyr_test_cmd(cmd, reply, sizeof(reply)) ||
+		    sscanf(reply, "pins %d", &pins) != 1)
+			pins = -1;
+		printf("zcrx_nsim: registration of a \"%s\" test exporter buffer: %s (expected %s), exporter pins %d\n",
+		       cfg.test_mode, ret ? strerror(-ret) : "registered",
+		       strerror(cfg.expect), pins);
+		exit(ret == -cfg.expect && !pins ? 0 : 1);
 	}
 	if (cfg.mem == AREA_IOURING_RO) {
 		/* receiving writes the area: a read-only dma-buf is refused */
@@ -320,7 +329,7 @@ static int run_server(void)
 static void usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s -i IFNAME -q QUEUE [-d | -E [-R BYTES] | -U [-R BYTES] | -O | -W] [-z] [-a ADDR] [-p PORT] [-n BYTES] [-s SEED] [-A AREA] [-t SECONDS]\n"
+		"usage: %s -i IFNAME -q QUEUE [-d | -E [-R BYTES] | -U [-R BYTES] | -O | -W | -P] [-z] [-a ADDR] [-p PORT] [-n BYTES] [-s SEED] [-A AREA] [-t SECONDS]\n"
 		"       %s -c HOST [-p PORT] [-n BYTES] [-s SEED] [-S CHUNK]\n"
 		"  -d  area from a dma-buf (udmabuf) instead of user memory\n"
 		"  -E  area from a dma-buf of the phyr test exporter\n"
@@ -333,7 +342,10 @@ static void usage(const char *prog)
 		"      buffer) after BYTES, expect the\n"
 		"      stream to end with ENODEV before all of it arrived\n"
 		"  -W  only register an area of a test exporter buffer that is\n"
-		"      revoked while it attaches; succeed if that fails with ENODEV\n",
+		"      revoked while it attaches; succeed if that fails with ENODEV\n"
+		"  -P  only register an area of a test exporter buffer whose\n"
+		"      struct pages importers must not use (as P2P MMIO); succeed\n"
+		"      if that fails with EOPNOTSUPP and nothing stays pinned\n",
 		prog, prog);
 	exit(2);
 }
@@ -351,7 +363,7 @@ int main(int argc, char **argv)
 	sigemptyset(&usr1);
 	sigaddset(&usr1, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &usr1, NULL);
-	while ((c = getopt(argc, argv, "c:i:q:a:p:n:s:dEUOWzA:t:S:R:h")) != -1) {
+	while ((c = getopt(argc, argv, "c:i:q:a:p:n:s:dEUOWPzA:t:S:R:h")) != -1) {
 		switch (c) {
 		case 'c':
 			cfg.client = true;
@@ -399,7 +411,15 @@ int main(int argc, char **argv)
 			if (cfg.mem == AREA_UDMABUF)
 				usage(argv[0]);
 			cfg.mem = AREA_TEST;
-			cfg.attach_revoked = true;
+			cfg.test_mode = "revoke-on-attach";
+			cfg.expect = ENODEV;
+			break;
+		case 'P':
+			if (cfg.mem == AREA_UDMABUF)
+				usage(argv[0]);
+			cfg.mem = AREA_TEST;
+			cfg.test_mode = "nopage";
+			cfg.expect = EOPNOTSUPP;
 			break;
 		case 'z':
 			cfg.strict = true;
@@ -430,7 +450,7 @@ int main(int argc, char **argv)
 	}
 	if (!cfg.ifname || cfg.queue < 0 ||
 	    (cfg.revoke_at && ((cfg.mem != AREA_TEST && cfg.mem != AREA_IOURING) ||
-			       cfg.attach_revoked)))
+			       cfg.test_mode)))
 		usage(argv[0]);
 	if (!cfg.area_size || cfg.area_size % page_size)
 		fail("-A: the area size must be a multiple of %ld bytes",

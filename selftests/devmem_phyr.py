@@ -247,7 +247,7 @@ def queue(ynl, idx, qid):
 
 def main():
     print("TAP version 13")
-    print("1..39")
+    print("1..41")
     ynl = YnlFamily(SPEC)
 
     sh(f"ip netns add {NS}")
@@ -318,6 +318,15 @@ def main():
     expect("bind-rx of a buffer revoked while the bind attaches",
            errno.ENODEV, lambda: bind_rx(early))
     os.close(early)
+    # The exporter forbids struct pages, as for P2P MMIO: the CPU copies
+    # into the binding need them.
+    nopage = testbuf(4 << 20, mode="nopage")
+    expect("bind-rx of a buffer whose exporter forbids struct pages",
+           errno.EOPNOTSUPP, lambda: bind_rx(nopage))
+    state = phyr_test(f"status {nopage}").strip()
+    ktap(state.startswith("pins 0 "),
+         "the refused bind leaves no pin at the exporter", state)
+    os.close(nopage)
     ktap("dmabuf" not in queue(ynl, irx, QUEUE),
          "failed binds leave queue 3 without a provider")
 

@@ -3,6 +3,7 @@
 #ifndef PHYR_SELFTEST_HELPERS_H
 #define PHYR_SELFTEST_HELPERS_H
 
+#include <dirent.h>
 #include <drm/drm.h>
 #include <drm/drm_mode.h>
 #include <errno.h>
@@ -246,6 +247,57 @@ static inline int iou_export(int ring, unsigned int idx, uint64_t off,
 			     uint64_t len)
 {
 	return iou_export_flags(ring, idx, off, len, 0);
+}
+
+/*
+ * A PCI device with a driver in a DMA-translated IOMMU group: its driver
+ * set its DMA mask, which is when the DMA core decides whether the device
+ * needs syncs (a device without one counts as needing them, and the
+ * converter then does not link one IOVA range for it).
+ */
+static inline int iommu_device(char *name, size_t size)
+{
+	const char *base = "/sys/bus/pci/devices";
+	char path[600], type[32];
+	unsigned int class;
+	struct dirent *de;
+	int found = 0;
+	DIR *d;
+
+	d = opendir(base);
+	if (!d)
+		return 0;
+	while (!found && (de = readdir(d))) {
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/driver", base, de->d_name);
+		if (access(path, F_OK))
+			continue;
+		/* an endpoint, not one of the topology's PCIe ports */
+		snprintf(path, sizeof(path), "%s/%s/class", base, de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fscanf(f, "%x", &class) != 1)
+			class = 0;
+		fclose(f);
+		if ((class >> 8) == 0x0604)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/iommu_group/type", base, de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fscanf(f, "%31s", type) == 1 &&
+		    (!strcmp(type, "DMA") || !strcmp(type, "DMA-FQ"))) {
+			snprintf(name, size, "%.*s", (int)size - 1, de->d_name);
+			found = 1;
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return found;
 }
 
 #endif

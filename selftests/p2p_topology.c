@@ -37,6 +37,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kselftest.h"
@@ -523,6 +524,121 @@ static const struct vfio_region_dma_range two_ranges[] = {
 	{ 0, 1 << 16 }, { 2 << 16, 1 << 16 },
 };
 
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static unsigned long long bar_len(const struct pdev *p, int bar)
+{
+	char path[PATH_MAX + 32];
+	unsigned long long start = 0, end = 0, flags;
+	FILE *f;
+	int i;
+
+	snprintf(path, sizeof(path), "%s/resource", p->path);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	for (i = 0; i <= bar; i++)
+		if (fscanf(f, "%llx %llx %llx", &start, &end, &flags) != 3)
+			start = end = 0;
+	fclose(f);
+	return end > start ? end - start + 1 : 0;
+}
+
+/*
+ * Bad requests and importers: ranges outside the BAR; a classic importer
+ * that does not take P2P memory (no allow_peer2peer: the test module's
+ * sgt-hold importer); RAM, which no device reaches as P2P or with ATS; an
+ * exporter that revokes its buffer when iommufd attaches, between the
+ * attachment and the map.
+ */
+static void check_bad_input(const struct pdev *prov, int vfio, int iommufd)
+{
+	unsigned long long len = bar_len(prov, BAR);
+	struct vfio_region_dma_range r[1];
+	char cmd[64], reply[256], how[32];
+	int fd, ret, i, ats, n, before;
+	__u64 iova = 0;
+
+	r[0].offset = len;
+	r[0].length = 4096;
+	fd = bar_dmabuf(vfio, BAR, r, 1, 0);
+	ksft_test_result(fd == -EINVAL, "dma-buf of a range just past the BAR (%#llx bytes): %s (expected EINVAL)\n",
+			 len, fd < 0 ? strerror(-fd) : "created");
+	if (fd >= 0)
+		close(fd);
+	r[0].offset = len - 4096;
+	r[0].length = 8192;
+	fd = bar_dmabuf(vfio, BAR, r, 1, 0);
+	ksft_test_result(fd == -EINVAL, "dma-buf of a range across the BAR's end: %s (expected EINVAL)\n",
+			 fd < 0 ? strerror(-fd) : "created");
+	if (fd >= 0)
+		close(fd);
+	r[0].offset = ~0xfffULL;
+	r[0].length = 4096;
+	fd = bar_dmabuf(vfio, BAR, r, 1, 0);
+	ksft_test_result(fd == -EOVERFLOW, "dma-buf of a range whose address overflows: %s (expected EOVERFLOW)\n",
+			 fd < 0 ? strerror(-fd) : "created");
+	if (fd >= 0)
+		close(fd);
+
+	fd = bar_dmabuf(vfio, BAR, one_mib, 1, 0);
+	snprintf(cmd, sizeof(cmd), "sgt-hold %d 1000", fd);
+	ret = fd < 0 ? fd : phyr_test_cmd(cmd, reply, sizeof(reply));
+	ksft_test_result(ret == -EOPNOTSUPP,
+			 "a classic importer without allow_peer2peer attaches to the BAR dma-buf: %s (expected EOPNOTSUPP)\n",
+			 ret ? strerror(-ret) : "held");
+	if (fd >= 0)
+		close(fd);
+
+	/* RAM: never P2P, never ATS, from any device */
+	fd = new_udmabuf(64 << 10);
+	n = 0;
+	for (i = 0; fd >= 0 && i < nr_devs; i++) {
+		const struct pdev *p = &devs[i];
+		int ats2 = -1, ret2;
+		char how2[32] = "";
+
+		if (p->bridge || !p->has_driver)
+			continue;
+		ret = reach(fd, p->name, how, sizeof(how), &ats);
+		ret2 = sgt_reach(fd, p->name, how2, sizeof(how2), &ats2);
+		if (ret || ret2 || strcmp(how, "ram") || strcmp(how2, "ram") ||
+		    ats || ats2) {
+			ksft_print_msg("udmabuf from %s: reach %s ats %d (%s), sgt-reach %s ats %d (%s)\n",
+				       p->name, how, ats, strerror(-ret), how2,
+				       ats2, strerror(-ret2));
+			n = -1;
+			break;
+		}
+		n++;
+	}
+	ksft_test_result(fd >= 0 && n > 0,
+			 "a udmabuf is RAM without ATS for every device with a driver (%d devices, reach and sgt-reach)\n",
+			 n);
+	if (fd >= 0)
+		close(fd);
+
+	/* revoked between iommufd's attachment and its map */
+	before = bufinfo_count("iommufd");
+	fd = phyr_test_export(64 << 10, "revoke-on-attach");
+	ret = fd < 0 ? fd : ioas_map(iommufd, fd, 64 << 10, &iova);
+	n = bufinfo_count("iommufd");
+	ksft_test_result(ret == -ENODEV && n == before &&
+			 (fd < 0 || phyr_test_buf_state(fd, 0, NULL) == 0),
+			 "iommufd map of a buffer revoked when iommufd attaches: %s (expected ENODEV), %d iommufd importers (%d before), no pin left\n",
+			 ret ? strerror(-ret) : "mapped", n, before);
+	if (!ret)
+		ioas_unmap(iommufd, iova, 64 << 10);
+	if (fd >= 0)
+		close(fd);
+}
+
 /*
  * A DMA engine: QEMU's "edu" device (1234:11e8) copies between its own
  * 4 KiB buffer (at 0x40000 of its address space) and a DMA address, one
@@ -678,7 +794,9 @@ int main(void)
 {
 	int vfio, iommufd, fd, ret, sw = 0, ats = 0, err, i, atsv, nr = 0;
 	__u64 iova1 = 0, iova2 = 0, iova3 = 0, iova4 = 0;
-	int fd2, ufd, n;
+	int fd2, ufd, n, held;
+	char cmd[96], reply[256];
+	long t0;
 	const struct pdev *peer_switch = NULL, *peer_host = NULL, *peer;
 	unsigned long long addr;
 	struct pdev *prov;
@@ -709,10 +827,11 @@ int main(void)
 		ksft_exit_fail_msg("the ivshmem device went away\n");
 	for (i = 0; i < nr_devs; i++)
 		nr += &devs[i] != prov && !devs[i].bridge && devs[i].has_driver;
-	ksft_set_plan(27 + 2 * nr);
+	ksft_set_plan(34 + 2 * nr);
 	ret = bar_dmabuf(vfio, BAR, one_mib, 1, 1);
 	ksft_test_result(ret == -EINVAL, "dma-buf with unknown flags: %s (expected EINVAL)\n",
 			 strerror(-ret));
+	check_bad_input(prov, vfio, iommufd);
 	fd = bar_dmabuf(vfio, BAR, one_mib, 1, 0);
 	if (fd < 0)
 		ksft_exit_fail_msg("VFIO_DEVICE_FEATURE_DMA_BUF of BAR %d: %s\n",
@@ -836,11 +955,30 @@ int main(void)
 	ksft_test_result(!ret, "memory decoding on: %s\n", strerror(-ret));
 	ret = ioas_map(iommufd, fd, 1 << 20, &iova1);
 	ksft_test_result(!ret, "iommufd maps the BAR dma-buf again: %s\n", strerror(-ret));
-	/* a device reset revokes the mapping too; the BAR maps again after it */
+	/*
+	 * A device reset revokes the mapping too, and waits until a classic
+	 * importer (P2P capable, on a peer) that holds a table of the BAR
+	 * has given it back: 300 ms after its invalidation. The BAR maps
+	 * again after the reset.
+	 */
+	snprintf(cmd, sizeof(cmd), "sgt-hold %d 300 %s", fd, peer ? peer->name : "");
+	held = phyr_test_cmd(cmd, reply, sizeof(reply));
+	t0 = now_ms();
 	if (ioctl(vfio, VFIO_DEVICE_RESET)) {
 		ksft_test_result_skip("VFIO_DEVICE_RESET: %s\n", strerror(errno));
+		ksft_test_result_skip("VFIO_DEVICE_RESET under a classic importer\n");
 		ksft_test_result_skip("iommufd maps the BAR dma-buf after the reset\n");
+		snprintf(cmd, sizeof(cmd), "sgt-dev %d drop", fd);
+		phyr_test_cmd(cmd, reply, sizeof(reply));
 	} else {
+		long dt = now_ms() - t0;
+
+		snprintf(cmd, sizeof(cmd), "sgt-dev %d drop", fd);
+		ret = phyr_test_cmd(cmd, reply, sizeof(reply));
+		ksft_test_result(!held && dt >= 280 && ret == -ENOENT,
+				 "VFIO_DEVICE_RESET under a classic importer on %s holding a table: %s, the reset took %ld ms (the importer unmaps 300 ms after its invalidation), the importer let go: %s\n",
+				 peer ? peer->name : "-", held ? strerror(-held) : "held",
+				 dt, ret == -ENOENT ? "yes" : "no");
 		check_iommufd_importers("after VFIO_DEVICE_RESET", 2, 1);
 		ret = ioas_unmap(iommufd, iova1, 1 << 20);
 		ret = ret ?: ioas_map(iommufd, fd, 1 << 20, &iova1);

@@ -797,57 +797,6 @@ static void check_huge_pin(void)
 }
 
 /*
- * A PCI device with a driver in a DMA-translated IOMMU group: its driver
- * set its DMA mask, which is when the DMA core decides whether the device
- * needs syncs (a device without one counts as needing them, and the
- * converter then does not link one IOVA range for it).
- */
-static int iommu_device(char *name, size_t size)
-{
-	const char *base = "/sys/bus/pci/devices";
-	char path[600], type[32];
-	unsigned int class;
-	struct dirent *de;
-	int found = 0;
-	DIR *d;
-
-	d = opendir(base);
-	if (!d)
-		return 0;
-	while (!found && (de = readdir(d))) {
-		FILE *f;
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s/driver", base, de->d_name);
-		if (access(path, F_OK))
-			continue;
-		/* an endpoint, not one of the topology's PCIe ports */
-		snprintf(path, sizeof(path), "%s/%s/class", base, de->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		if (fscanf(f, "%x", &class) != 1)
-			class = 0;
-		fclose(f);
-		if ((class >> 8) == 0x0604)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s/iommu_group/type", base, de->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		if (fscanf(f, "%31s", type) == 1 &&
-		    (!strcmp(type, "DMA") || !strcmp(type, "DMA-FQ"))) {
-			snprintf(name, size, "%.*s", (int)size - 1, de->d_name);
-			found = 1;
-		}
-		fclose(f);
-	}
-	closedir(d);
-	return found;
-}
-
-/*
  * Under swiotlb=force the own device's segments are bounce buffers: they
  * cover the buffer, none is above the 64 KiB segment size, and none at the
  * memory's own address.

@@ -1033,6 +1033,17 @@ static void check_exporter_decides(void)
 	expect_errno("revoked while the import attaches", 0, b.size, b.fd,
 		     ACCESS_ALL, ENODEV);
 	free_buf(&b);
+
+	/* the exporter forbids struct pages, as for P2P MMIO: CPU copies need them */
+	if (new_testbuf(&b, 16 * page_size, "nopage"))
+		ksft_exit_fail_msg("exporter: test exporter: %s\n", strerror(errno));
+	expect_errno("an exporter that forbids struct pages", 0, b.size, b.fd,
+		     ACCESS_ALL, EOPNOTSUPP);
+	after = phyr_test_buf_state(b.fd, 0, NULL);
+	ksft_test_result(after == 0 && !bufinfo_has("ib_umem"),
+			 "the refused import leaves no pin at the exporter (pins %d) and no attachment\n",
+			 after);
+	free_buf(&b);
 }
 
 /* A child registers dma-buf MRs and exits without deregistering them. */
@@ -1161,7 +1172,7 @@ int main(int argc, char **argv)
 	    new_iou_ro(&ro, 1 << 20))
 		ksft_exit_fail_msg("buffers: %s\n", strerror(errno));
 
-	ksft_set_plan(39);
+	ksft_set_plan(41);
 	check_traffic(&u, 0, u.size);
 	check_traffic(&u, 3 * page_size + 100, 1);
 	check_traffic(&u, 5 * page_size + 4000, 10000);

@@ -51,7 +51,7 @@ run() {
 }
 
 ktap_print_header
-ktap_set_plan 15
+ktap_set_plan 16
 
 [ -d $NSIM ] || modprobe netdevsim 2>/dev/null
 [ -d $NSIM ] || ktap_exit_fail_msg "no netdevsim"
@@ -195,12 +195,20 @@ echo "$out" | sed 's/^/# /'
 ktap_test_result "dma-buf revoked while the area attaches: registration fails with ENODEV" \
 	test $rc = 0
 
-# 11-14: the area is an io_uring registered buffer exported as a dma-buf;
+# 11: an exporter that forbids struct pages (as for P2P MMIO): the CPU
+# copy into the area needs them, so the registration is refused
+out=$(./zcrx_nsim -i "$rx" -q $QUEUE -P 2>&1)
+rc=$?
+echo "$out" | sed 's/^/# /'
+ktap_test_result "dma-buf without struct pages: registration fails with EOPNOTSUPP, nothing pinned" \
+	test $rc = 0
+
+# 12-15: the area is an io_uring registered buffer exported as a dma-buf;
 # unregistering the buffer revokes it
 zcrx "io_uring buffer export" -U
 revoked "io_uring buffer export (unregistered)" -U
 
-# 15: a read-only io_uring export is refused as an area (receiving writes it)
+# 16: a read-only io_uring export is refused as an area (receiving writes it)
 out=$(./zcrx_nsim -i "$rx" -q $QUEUE -O 2>&1)
 rc=$?
 echo "$out" | sed 's/^/# /'
