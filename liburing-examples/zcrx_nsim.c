@@ -408,18 +408,13 @@ int main(int argc, char **argv)
 			cfg.mem = AREA_IOURING_RO;
 			break;
 		case 'W':
-			if (cfg.mem == AREA_UDMABUF)
-				usage(argv[0]);
-			cfg.mem = AREA_TEST;
-			cfg.test_mode = "revoke-on-attach";
-			cfg.expect = ENODEV;
-			break;
 		case 'P':
 			if (cfg.mem == AREA_UDMABUF)
 				usage(argv[0]);
 			cfg.mem = AREA_TEST;
-			cfg.test_mode = "nopage";
-			cfg.expect = EOPNOTSUPP;
+			/* revoked while it attaches; no struct pages */
+			cfg.test_mode = c == 'W' ? "revoke-on-attach" : "nopage";
+			cfg.expect = c == 'W' ? ENODEV : EOPNOTSUPP;
 			break;
 		case 'z':
 			cfg.strict = true;

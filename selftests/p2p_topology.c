@@ -500,22 +500,42 @@ static unsigned long long sgt_first(int fd, const char *dev, int *err)
 	return addr;
 }
 
-static unsigned long long bar_start(const struct pdev *p, int bar)
+/* BAR @bar's start and length from sysfs; 0 for both when unknown. */
+static void bar_resource(const struct pdev *p, int bar,
+			 unsigned long long *start, unsigned long long *len)
 {
 	char path[PATH_MAX + 32];
-	unsigned long long start = 0, end, flags;
+	unsigned long long end = 0, flags;
 	FILE *f;
 	int i;
 
+	*start = 0;
+	*len = 0;
 	snprintf(path, sizeof(path), "%s/resource", p->path);
 	f = fopen(path, "r");
 	if (!f)
-		return 0;
+		return;
 	for (i = 0; i <= bar; i++)
-		if (fscanf(f, "%llx %llx %llx", &start, &end, &flags) != 3)
-			start = 0;
+		if (fscanf(f, "%llx %llx %llx", start, &end, &flags) != 3)
+			*start = end = 0;
 	fclose(f);
+	*len = end > *start ? end - *start + 1 : 0;
+}
+
+static unsigned long long bar_start(const struct pdev *p, int bar)
+{
+	unsigned long long start, len;
+
+	bar_resource(p, bar, &start, &len);
 	return start;
+}
+
+static unsigned long long bar_len(const struct pdev *p, int bar)
+{
+	unsigned long long start, len;
+
+	bar_resource(p, bar, &start, &len);
+	return len;
 }
 
 /* 1 MiB of the BAR; [0, 64K) and [128K, 192K) of it */
@@ -532,24 +552,6 @@ static long now_ms(void)
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static unsigned long long bar_len(const struct pdev *p, int bar)
-{
-	char path[PATH_MAX + 32];
-	unsigned long long start = 0, end = 0, flags;
-	FILE *f;
-	int i;
-
-	snprintf(path, sizeof(path), "%s/resource", p->path);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	for (i = 0; i <= bar; i++)
-		if (fscanf(f, "%llx %llx %llx", &start, &end, &flags) != 3)
-			start = end = 0;
-	fclose(f);
-	return end > start ? end - start + 1 : 0;
-}
-
 /*
  * Bad requests and importers: ranges outside the BAR; a classic importer
  * that does not take P2P memory (no allow_peer2peer: the test module's
@@ -560,32 +562,29 @@ static unsigned long long bar_len(const struct pdev *p, int bar)
 static void check_bad_input(const struct pdev *prov, int vfio, int iommufd)
 {
 	unsigned long long len = bar_len(prov, BAR);
-	struct vfio_region_dma_range r[1];
 	char cmd[64], reply[256], how[32];
 	int fd, ret, i, ats, n, before;
 	__u64 iova = 0;
 
-	r[0].offset = len;
-	r[0].length = 4096;
-	fd = bar_dmabuf(vfio, BAR, r, 1, 0);
-	ksft_test_result(fd == -EINVAL, "dma-buf of a range just past the BAR (%#llx bytes): %s (expected EINVAL)\n",
-			 len, fd < 0 ? strerror(-fd) : "created");
-	if (fd >= 0)
-		close(fd);
-	r[0].offset = len - 4096;
-	r[0].length = 8192;
-	fd = bar_dmabuf(vfio, BAR, r, 1, 0);
-	ksft_test_result(fd == -EINVAL, "dma-buf of a range across the BAR's end: %s (expected EINVAL)\n",
-			 fd < 0 ? strerror(-fd) : "created");
-	if (fd >= 0)
-		close(fd);
-	r[0].offset = ~0xfffULL;
-	r[0].length = 4096;
-	fd = bar_dmabuf(vfio, BAR, r, 1, 0);
-	ksft_test_result(fd == -EOVERFLOW, "dma-buf of a range whose address overflows: %s (expected EOVERFLOW)\n",
-			 fd < 0 ? strerror(-fd) : "created");
-	if (fd >= 0)
-		close(fd);
+	const struct {
+		const char *what;
+		struct vfio_region_dma_range r;
+		int err;
+	} bad[] = {
+		{ "just past the BAR", { len, 4096 }, -EINVAL },
+		{ "across the BAR's end", { len - 4096, 8192 }, -EINVAL },
+		{ "whose address overflows", { ~0xfffULL, 4096 }, -EOVERFLOW },
+	};
+
+	for (i = 0; i < (int)(sizeof(bad) / sizeof(bad[0])); i++) {
+		fd = bar_dmabuf(vfio, BAR, &bad[i].r, 1, 0);
+		ksft_test_result(fd == bad[i].err,
+				 "dma-buf of a range %s (BAR of %#llx bytes): %s (expected %s)\n",
+				 bad[i].what, len, fd < 0 ? strerror(-fd) : "created",
+				 strerror(-bad[i].err));
+		if (fd >= 0)
+			close(fd);
+	}
 
 	fd = bar_dmabuf(vfio, BAR, one_mib, 1, 0);
 	snprintf(cmd, sizeof(cmd), "sgt-hold %d 1000", fd);
