@@ -286,29 +286,6 @@ static int bar_dmabuf(int vfio, int bar, const struct vfio_region_dma_range *r,
 	return fd < 0 ? -errno : fd;
 }
 
-/* Set or clear @bits of the command register through vfio's config region. */
-static int set_command(int vfio, uint16_t bits, bool on)
-{
-	struct vfio_region_info info = {
-		.argsz = sizeof(info),
-		.index = VFIO_PCI_CONFIG_REGION_INDEX,
-	};
-	uint16_t cmd;
-
-	if (ioctl(vfio, VFIO_DEVICE_GET_REGION_INFO, &info) ||
-	    pread(vfio, &cmd, 2, info.offset + PCI_COMMAND) != 2)
-		return -errno;
-	cmd = on ? cmd | bits : cmd & ~bits;
-	if (pwrite(vfio, &cmd, 2, info.offset + PCI_COMMAND) != 2)
-		return -errno;
-	return 0;
-}
-
-static int set_memory(int vfio, bool on)
-{
-	return set_command(vfio, PCI_COMMAND_MEMORY, on);
-}
-
 /* Read or write @len bytes at @off of vfio region @index; 0 or -errno. */
 static int region_rw(int vfio, unsigned int index, off_t off, void *buf,
 		     size_t len, bool write)
@@ -325,24 +302,57 @@ static int region_rw(int vfio, unsigned int index, off_t off, void *buf,
 	return (size_t)n == len ? 0 : -EIO;
 }
 
-/*
- * IOMMU_IOAS_MAP_FILE of all of dma-buf @fd (@len bytes), readable and
- * writable, at an IOVA iommufd picks; 0 and *@iova, or -errno.
- */
-static int ioas_map(int iommufd, int fd, size_t len, __u64 *iova)
+/* Set or clear @bits of the command register through vfio's config region. */
+static int set_command(int vfio, uint16_t bits, bool on)
 {
-	struct iommu_ioas_map_file map = {
-		.size = sizeof(map),
-		.flags = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE,
-		.ioas_id = ioas_id,
-		.fd = fd,
-		.length = len,
+	uint16_t cmd;
+	int ret;
+
+	ret = region_rw(vfio, VFIO_PCI_CONFIG_REGION_INDEX, PCI_COMMAND, &cmd,
+			2, false);
+	if (ret)
+		return ret;
+	cmd = on ? cmd | bits : cmd & ~bits;
+	return region_rw(vfio, VFIO_PCI_CONFIG_REGION_INDEX, PCI_COMMAND, &cmd,
+			 2, true);
+}
+
+static int set_memory(int vfio, bool on)
+{
+	return set_command(vfio, PCI_COMMAND_MEMORY, on);
+}
+
+/*
+ * Map @len bytes of user memory @uptr, or of dma-buf @fd when @uptr is
+ * NULL, readable and writable, into IOAS @ioas: at *@iova when it is not
+ * 0, else where iommufd picks (returned in *@iova). 0, or -errno.
+ */
+static int ioas_map_in(int iommufd, __u32 ioas, void *uptr, int fd,
+		       size_t len, __u64 *iova)
+{
+	__u32 flags = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE |
+		      (*iova ? IOMMU_IOAS_MAP_FIXED_IOVA : 0);
+	struct iommu_ioas_map_file mf = {
+		.size = sizeof(mf), .flags = flags, .ioas_id = ioas,
+		.fd = fd, .length = len, .iova = *iova,
+	};
+	struct iommu_ioas_map m = {
+		.size = sizeof(m), .flags = flags, .ioas_id = ioas,
+		.user_va = (uintptr_t)uptr, .length = len, .iova = *iova,
 	};
 
-	if (ioctl(iommufd, IOMMU_IOAS_MAP_FILE, &map))
+	if (uptr ? ioctl(iommufd, IOMMU_IOAS_MAP, &m) :
+		   ioctl(iommufd, IOMMU_IOAS_MAP_FILE, &mf))
 		return -errno;
-	*iova = map.iova;
+	*iova = uptr ? m.iova : mf.iova;
 	return 0;
+}
+
+/* All of dma-buf @fd into the provider's IOAS, where iommufd picks. */
+static int ioas_map(int iommufd, int fd, size_t len, __u64 *iova)
+{
+	*iova = 0;
+	return ioas_map_in(iommufd, ioas_id, NULL, fd, len, iova);
 }
 
 static int ioas_unmap(int iommufd, __u64 iova, size_t len)
@@ -683,27 +693,6 @@ static int edu_dma(int vfio, uint64_t src, uint64_t dst, uint64_t cmd)
 	return ret ?: -ETIMEDOUT;
 }
 
-/* Map @len bytes of @uptr (NULL: dma-buf @fd) at @iova of IOAS @ioas. */
-static int ioas_map_at(int iommufd, __u32 ioas, void *uptr, int fd,
-		       size_t len, __u64 iova)
-{
-	__u32 flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
-		      IOMMU_IOAS_MAP_WRITEABLE;
-	struct iommu_ioas_map_file mf = {
-		.size = sizeof(mf), .flags = flags, .ioas_id = ioas,
-		.fd = fd, .length = len, .iova = iova,
-	};
-	struct iommu_ioas_map m = {
-		.size = sizeof(m), .flags = flags, .ioas_id = ioas,
-		.user_va = (uintptr_t)uptr, .length = len, .iova = iova,
-	};
-
-	if (uptr ? ioctl(iommufd, IOMMU_IOAS_MAP, &m) :
-		   ioctl(iommufd, IOMMU_IOAS_MAP_FILE, &mf))
-		return -errno;
-	return 0;
-}
-
 /* Bytes of BAR @BAR at EDU_BAR_OFF that hold @pat's; -errno. */
 static int bar_matches(int vfio, const uint8_t *pat)
 {
@@ -730,6 +719,7 @@ static void check_dma_engine(int vfio, int fd)
 {
 	int evfio = -1, eiommufd = -1, ret, n = -1;
 	__u32 prov_ioas = ioas_id, eioas;
+	__u64 iova_ram = EDU_IOVA_RAM, iova_bar = EDU_IOVA_BAR;
 	uint8_t zero[EDU_LEN] = { 0 };
 	struct pdev *edu;
 	uint8_t *ram;
@@ -755,8 +745,8 @@ static void check_dma_engine(int vfio, int fd)
 	eioas = ioas_id;
 	ioas_id = prov_ioas;
 	ret = ret ?: set_command(evfio, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, true);
-	ret = ret ?: ioas_map_at(eiommufd, eioas, ram, -1, 4096, EDU_IOVA_RAM);
-	ret = ret ?: ioas_map_at(eiommufd, eioas, NULL, fd, 1 << 20, EDU_IOVA_BAR);
+	ret = ret ?: ioas_map_in(eiommufd, eioas, ram, -1, 4096, &iova_ram);
+	ret = ret ?: ioas_map_in(eiommufd, eioas, NULL, fd, 1 << 20, &iova_bar);
 	ret = ret ?: region_rw(vfio, BAR, EDU_BAR_OFF, zero, EDU_LEN, true);
 	/* RAM into the device's buffer, the buffer into the BAR */
 	ret = ret ?: edu_dma(evfio, EDU_IOVA_RAM, EDU_BUF, 0);
