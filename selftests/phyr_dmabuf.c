@@ -474,9 +474,8 @@ static int dump_ranges_and_segs(const char *name, int fd)
 }
 
 /*
- * What a classic importer gets from dma_buf_map_attachment(), from the
- * exporter's own map_dma_buf (CMA heap) or the core's converter (system
- * heap): on the module's own device (no IOMMU,
+ * What a classic importer gets from dma_buf_map_attachment(), here from
+ * the exporter's own map_dma_buf: on the module's own device (no IOMMU,
  * 64 KiB segments, @max_seg 64 KiB) segments no longer than 64 KiB, on its
  * "nolimit" device (UINT_MAX) a table at all; either way segments that,
  * laid end to end, are the buffer's physical ranges.
@@ -875,15 +874,6 @@ static int dmabuf_sync(int fd, uint64_t flags)
 	return ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync) ? -errno : 0;
 }
 
-/*
- * CPU access of a buffer with a classic importer (the test module's
- * sgt-hold on its own device) through DMA_BUF_IOCTL_SYNC: the importer's
- * device writes a pattern, the CPU reads it after SYNC_START and writes
- * its complement before SYNC_END, the device finds that. Under
- * swiotlb=force the device's addresses are bounce buffers, and the data
- * crosses only if the syncs reach the importer's table: the exporter's
- * for its own tables, the core's for its converter's (a phyr exporter).
- */
 /* Bytes of @p that hold the device's pattern, or its complement. */
 static size_t count_pattern(const unsigned char *p, size_t size, bool cpl)
 {
@@ -1400,7 +1390,7 @@ int main(int argc, char **argv)
 	close(fd);
 	fd = new_heap(8 << 20);
 	check_sgt_direct("sgt system heap 8 MiB", fd);
-	check_sgt_classic("sgt-classic system heap 8 MiB (the core's converter)",
+	check_sgt_classic("sgt-classic system heap 8 MiB (the heap's own map)",
 			  fd, "", 64 << 10);
 	check_sgt_classic("sgt-classic system heap 8 MiB, a device without a segment limit",
 			  fd, "nolimit", UINT32_MAX);
