@@ -255,7 +255,13 @@ static inline int iou_export(int ring, unsigned int idx, uint64_t off,
  * needs syncs (a device without one counts as needing them, and the
  * converter then does not link one IOVA range for it).
  */
-static inline int iommu_device(char *name, size_t size)
+/*
+ * A PCI endpoint in a DMA-translated IOMMU group, bound to a driver or
+ * (@driver 0) to none: no driver set its DMA mask, so the DMA API syncs
+ * its mappings (dev_dma_skip_sync() is false), as for a device that is
+ * not cache-coherent.
+ */
+static inline int iommu_device_driver(char *name, size_t size, int driver)
 {
 	const char *base = "/sys/bus/pci/devices";
 	char path[600], type[32];
@@ -273,7 +279,7 @@ static inline int iommu_device(char *name, size_t size)
 		if (de->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s/driver", base, de->d_name);
-		if (access(path, F_OK))
+		if (!access(path, F_OK) != !!driver)
 			continue;
 		/* an endpoint, not one of the topology's PCIe ports */
 		snprintf(path, sizeof(path), "%s/%s/class", base, de->d_name);
@@ -298,6 +304,11 @@ static inline int iommu_device(char *name, size_t size)
 	}
 	closedir(d);
 	return found;
+}
+
+static inline int iommu_device(char *name, size_t size)
+{
+	return iommu_device_driver(name, size, 1);
 }
 
 #endif

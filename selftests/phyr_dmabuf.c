@@ -948,16 +948,22 @@ static void check_cpu_access(const char *name, int fd, size_t size, int bounce)
 static void iommu_main(void)
 {
 	int fd, bounce = swiotlb_forced();
-	char dev[256];
+	char dev[256], sync_dev[256];
 
 	if (!iommu_device(dev, sizeof(dev)))
 		ksft_exit_fail_msg("no PCI device with a driver in a DMA-translated IOMMU group\n");
-	ksft_print_msg("IOMMU-translated device %s, swiotlb %s\n", dev,
-		       bounce ? "forced" : "as needed");
-	ksft_set_plan(9);
+	/* the topology's ivshmem and edu devices have no driver */
+	if (!iommu_device_driver(sync_dev, sizeof(sync_dev), 0))
+		ksft_exit_fail_msg("no PCI device without a driver in a DMA-translated IOMMU group\n");
+	ksft_print_msg("IOMMU-translated device %s, one that needs syncs %s, swiotlb %s\n",
+		       dev, sync_dev, bounce ? "forced" : "as needed");
+	ksft_set_plan(11);
 
 	fd = new_udmabuf(32 << 20, 0);
 	check_sgt_iommu("sgt IOMMU udmabuf 32 MiB of 4K pages", fd, dev, 2);
+	/* dma_map_sgtable() of the pages: one IOVA range for it too */
+	check_sgt_iommu("sgt IOMMU udmabuf 32 MiB, device that needs syncs", fd,
+			sync_dev, 2);
 	if (bounce)
 		check_sgt_bounced("sgt own device (swiotlb) udmabuf 32 MiB", fd);
 	else
@@ -969,6 +975,8 @@ static void iommu_main(void)
 	close(fd);
 	fd = new_heap(8 << 20);
 	check_sgt_iommu("sgt IOMMU system heap 8 MiB", fd, dev, 1);
+	check_sgt_iommu("sgt IOMMU system heap 8 MiB, device that needs syncs",
+			fd, sync_dev, 1);
 	/* 1 MiB folios: more than swiotlb maps at once */
 	check_sgt_sync("sgt-sync system heap 8 MiB", fd, bounce);
 	check_cpu_access("CPU access system heap 8 MiB", fd, 8 << 20, bounce);
