@@ -250,16 +250,12 @@ static inline int iou_export(int ring, unsigned int idx, uint64_t off,
 }
 
 /*
- * A PCI device with a driver in a DMA-translated IOMMU group: its driver
- * set its DMA mask, which is when the DMA core decides whether the device
- * needs syncs (a device without one counts as needing them, and the
- * converter then does not link one IOVA range for it).
- */
-/*
- * A PCI endpoint in a DMA-translated IOMMU group, bound to a driver or
- * (@driver 0) to none: no driver set its DMA mask, so the DMA API syncs
- * its mappings (dev_dma_skip_sync() is false), as for a device that is
- * not cache-coherent.
+ * A PCI endpoint in a DMA-translated IOMMU group, bound to a driver
+ * (@driver 1) or to none (@driver 0). A driver sets the DMA mask, which is
+ * when the DMA core decides whether the device needs syncs; a device
+ * without one counts as needing them (dev_dma_skip_sync() is false), as a
+ * device that is not cache-coherent does, and the converter maps it with
+ * dma_map_sgtable() instead of linking the IOVA range itself.
  */
 static inline int iommu_device_driver(char *name, size_t size, int driver)
 {
@@ -306,6 +302,7 @@ static inline int iommu_device_driver(char *name, size_t size, int driver)
 	return found;
 }
 
+/* A PCI endpoint with a driver in a DMA-translated IOMMU group. */
 static inline int iommu_device(char *name, size_t size)
 {
 	return iommu_device_driver(name, size, 1);
