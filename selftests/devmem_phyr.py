@@ -644,13 +644,22 @@ def pins_held():
 
 
 def pins_settled():
-    """The least of a few samples: 9p pins pages for its own I/O."""
-    least = None
-    for _ in range(5):
-        p = pins_held()
-        least = p if least is None else min(least, p)
-        time.sleep(0.02)
-    return least
+    """The least of a few samples (9p pins pages for its own I/O for a
+    moment), once the count has held still for 0.3 s: the buffers of
+    earlier cases are unpinned when the last reference to them goes,
+    which a binding's deferred teardown drops some time after its
+    socket closed (a 4 MiB udmabuf released between two samples made
+    a registration look as if it pinned nothing)."""
+    end = time.monotonic() + min(10 * TIME_SCALE, WAIT_CAP)
+    while True:
+        least = None
+        for _ in range(5):
+            p = pins_held()
+            least = p if least is None else min(least, p)
+            time.sleep(0.06)
+        if least == min(pins_held() for _ in range(3)) or \
+                time.monotonic() > end:
+            return least
 
 
 def stream_pattern(n):
