@@ -18,7 +18,7 @@
 S := scripts
 SUITES ?=
 
-.PHONY: all run check kernel kernel-bench bench bench-iommu debug-cost rootfs selftests rdma-core rdma-core-tests liburing-tests perftest vm patches clean distclean
+.PHONY: all run check kernel kernel-bench bench bench-iommu debug-cost rootfs selftests rdma-core rdma-core-tests liburing-tests perftest vm patches lint clean distclean
 
 all: check
 
@@ -86,6 +86,11 @@ vm: kernel rootfs
 
 patches:
 	@$(S)/export-series.sh
+
+# checkpatch --strict on every patch, kernel-doc on every file the series
+# changes (new warnings only); about a minute, on demand
+lint: kernel
+	@$(S)/lint.sh
 
 clean:
 	rm -rf build

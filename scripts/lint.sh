@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The kernel's own static checks on the series, the ones that need no
+# build (issue 15, item 5; W=1 builds of every commit are
+# scripts/bisect-build.sh's):
+#   - checkpatch.pl --strict on every patch in kernel/patches: any ERROR,
+#     WARNING or CHECK fails, except "Unknown commit id" on a Fixes: tag
+#     (the base is a release tarball without git history, so checkpatch
+#     cannot look the commits up; they were checked upstream), and the
+#     MAINTAINERS question for a patch that only deletes files no
+#     MAINTAINERS entry names;
+#   - scripts/kernel-doc -none -Wall on every C file and header the series
+#     changes, as the tree is at its tip: a warning the base does not
+#     have in the same file (kernel-doc that does not match the code, a
+#     parameter or return value missing or misnamed) fails.
+# usage: lint.sh        (on build/linux, which must hold the series)
+. "$(dirname "$0")/lib.sh"
+KT=$BUILD/linux
+[ -x "$KT/scripts/checkpatch.pl" ] || die "$KT missing: run 'make kernel' first"
+git -C "$KT" rev-parse -q --verify base >/dev/null || die "$KT has no 'base' tag"
+fail=0
+
+msg "lint: checkpatch --strict on kernel/patches"
+out=$(cd "$KT" && ./scripts/checkpatch.pl --strict --terse --no-summary \
+	"$TOP"/kernel/patches/[0-9][0-9][0-9][1-9]-*.patch 2>&1 |
+	grep -E 'ERROR|WARNING|CHECK' | grep -v "Unknown commit id '[0-9a-f]*'" || true)
+# checkpatch asks about MAINTAINERS for every patch that adds, moves or
+# deletes a file; it only matters when MAINTAINERS names a deleted file.
+maint_needed() {
+	local f
+	for f in $(awk '/^diff --git /{p=substr($3, 3)} /^deleted file mode/{print p}' "$1"); do
+		grep -qF "$f" "$KT/MAINTAINERS" && return 0
+	done
+	awk '/^new file mode/{n=1} END{exit !n}' "$1"
+}
+kept=
+while IFS= read -r line; do
+	[ -n "$line" ] || continue
+	case $line in
+	*"does MAINTAINERS need updating"*)
+		maint_needed "${line%%:*}" || continue ;;
+	esac
+	kept+="$line"$'\n'
+done <<<"$out"
+out=${kept%$'\n'}
+n=$(ls "$TOP"/kernel/patches/[0-9]*.patch | grep -vc '/0000-')
+if [ -n "$out" ]; then
+	printf '%s\n' "$out"
+	fail=1
+else
+	echo "  ok: $n patches"
+fi
+
+msg "lint: kernel-doc -none -Wall on the files the series changes (new warnings)"
+# What the base already warns about in a file the series touches is the
+# base's: compare the warnings with their line numbers taken out.
+mapfile -t files < <(git -C "$KT" diff --name-only --diff-filter=AM base HEAD -- '*.c' '*.h')
+mapfile -t old < <(git -C "$KT" diff --name-only --diff-filter=M base HEAD -- '*.c' '*.h')
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+git -C "$KT" archive base -- "${old[@]}" | tar -x -C "$tmp"
+kdoc() { "$KT/scripts/kernel-doc" -none -Wall "$@" 2>&1 | sed -E 's/:[0-9]+ / /' | sort -u || true; }
+(cd "$tmp" && kdoc "${old[@]}") >"$tmp/base.txt"
+(cd "$KT" && kdoc "${files[@]}") >"$tmp/tip.txt"
+out=$(comm -13 "$tmp/base.txt" "$tmp/tip.txt")
+if [ -n "$out" ]; then
+	printf '%s\n' "$out"
+	fail=1
+else
+	echo "  ok: ${#files[@]} files, $(wc -l <"$tmp/base.txt") warnings the base has already"
+fi
+exit $fail
