@@ -89,7 +89,7 @@ patches:
 
 # checkpatch --strict on every patch, kernel-doc on every file the series
 # changes (new warnings only); about a minute, on demand
-lint: kernel
+lint:
 	@$(S)/lint.sh
 
 clean:

@@ -16,7 +16,7 @@
 # usage: lint.sh        (on build/linux, which must hold the series)
 . "$(dirname "$0")/lib.sh"
 KT=$BUILD/linux
-[ -x "$KT/scripts/checkpatch.pl" ] || die "$KT missing: run 'make kernel' first"
+[ -x "$KT/scripts/checkpatch.pl" ] || die "$KT missing: run scripts/apply-series.sh (or make kernel) first"
 git -C "$KT" rev-parse -q --verify base >/dev/null || die "$KT has no 'base' tag"
 fail=0
 
