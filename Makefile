@@ -90,6 +90,7 @@ patches:
 # checkpatch --strict on every patch, kernel-doc on every file the series
 # changes (new warnings only); about a minute, on demand
 lint:
+	@$(S)/apply-series.sh
 	@$(S)/lint.sh
 
 clean:
