@@ -31,13 +31,16 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <inttypes.h>
 #include <net/if.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <linux/dma-buf.h>
@@ -64,6 +67,8 @@ static struct {
 	int timeout;
 	size_t chunk;
 	uint64_t revoke_at;
+	/* -X: netdevsim's queue_start_hold of the receiving port */
+	const char *hold_knob;
 } cfg = {
 	.queue = -1,
 	.port = 9999,
@@ -326,10 +331,204 @@ static int run_server(void)
 	return ok ? 0 : 1;
 }
 
+/* ---- -X: a revocation while the registration holds the netdev lock ---- */
+
+/* Whether the kernel stack of task @tid has function @fn, and @fn2 if set. */
+static bool task_in(const char *pid, const char *tid, const char *fn,
+		    const char *fn2)
+{
+	char path[560], stack[4096], pat[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%s/task/%s/stack", pid, tid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return false;
+	n = read(fd, stack, sizeof(stack) - 1);
+	close(fd);
+	stack[n > 0 ? n : 0] = '\0';
+	snprintf(pat, sizeof(pat), " %s+", fn);
+	if (!strstr(stack, pat))
+		return false;
+	snprintf(pat, sizeof(pat), " %s+", fn2 ?: fn);
+	return strstr(stack, pat);
+}
+
+/* Whether any task's kernel stack has function @fn, and @fn2 if set. */
+static bool any_task_in(const char *fn, const char *fn2)
+{
+	struct dirent *p, *t;
+	bool found = false;
+	char path[288];
+	DIR *procs, *tasks;
+
+	procs = opendir("/proc");
+	if (!procs)
+		fail_errno(errno, "opendir /proc");
+	while (!found && (p = readdir(procs))) {
+		if (p->d_name[0] < '0' || p->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/task", p->d_name);
+		tasks = opendir(path);
+		if (!tasks)
+			continue;
+		while (!found && (t = readdir(tasks)))
+			found = t->d_name[0] != '.' &&
+				task_in(p->d_name, t->d_name, fn, fn2);
+		closedir(tasks);
+	}
+	closedir(procs);
+	return found;
+}
+
+/* Poll @cond(@arg) every 20 ms for @secs at most; its last value. */
+static bool poll_for(bool (*cond)(const void *), const void *arg, int secs)
+{
+	uint64_t end = now_ns() + secs * 1000000000ull;
+
+	while (!cond(arg)) {
+		if (now_ns() > end)
+			return cond(arg);
+		usleep(20000);
+	}
+	return true;
+}
+
+struct reg_thread {
+	struct io_uring *ring;
+	unsigned int ifindex;
+	struct area *a;
+	struct zcrx_ifq *q;
+	int ret;
+};
+
+static void *reg_thread_fn(void *arg)
+{
+	struct reg_thread *r = arg;
+
+	/* a DEFER_TASKRUN ring: registered by the task that made it */
+	zcrx_ring_init(r->ring, cfg.area_size);
+	r->ret = zcrx_register(r->ring, r->ifindex, cfg.queue, r->a, 0, r->q);
+	return NULL;
+}
+
+static char knob_val(void)
+{
+	char val[16] = "";
+	int fd = open(cfg.hold_knob, O_RDONLY);
+
+	if (fd < 0 || read(fd, val, sizeof(val) - 1) < 0)
+		fail_errno(errno, "read %s", cfg.hold_knob);
+	close(fd);
+	return val[0];
+}
+
+/* netdevsim holds the registration's queue start */
+static bool reg_held(const void *arg __attribute__((unused)))
+{
+	return knob_val() == '2';
+}
+
+/*
+ * The revocation's work item, closing the queue (io_zcrx_phyr_revoked()
+ * calls io_close_queue() last, a tail call that leaves no frame of its
+ * own).
+ */
+static bool work_waits(const void *arg __attribute__((unused)))
+{
+	return any_task_in("dma_buf_phyr_revoked_work", "io_close_queue");
+}
+
+static bool work_done(const void *arg __attribute__((unused)))
+{
+	return !work_waits(NULL);
+}
+
+static void write_knob(const char *val)
+{
+	int fd = open(cfg.hold_knob, O_WRONLY);
+
+	if (fd < 0 || write(fd, val, strlen(val)) < 0)
+		fail_errno(errno, "write %s to %s", val, cfg.hold_knob);
+	close(fd);
+}
+
+/*
+ * The area of a test exporter buffer is imported (the dma_resv lock
+ * dropped) and the registration then restarts the queue, holding the
+ * netdev lock, held there by netdevsim's queue_start_hold. In that window
+ * the exporter revokes the buffer, and the revocation's work takes the
+ * ifq's netdev and waits for the lock (seen in its kernel stack); then the
+ * hold is released. The registration must finish with its own netdev
+ * pointer (it used ifq->netdev, which the work had cleared: a NULL
+ * dereference), and the work must close the queue after it. The ifq is
+ * then held until SIGUSR1, so that the test sees the queue without a
+ * provider while the ifq lives.
+ */
+static int run_revoke_in_register(void)
+{
+	int secs = 20 * (getenv("PHYR_TIME_SCALE") ?
+			 atoi(getenv("PHYR_TIME_SCALE")) ?: 1 : 1);
+	struct timespec most = { .tv_sec = 600 };
+	bool held, lined = false, open = false, done;
+	struct reg_thread r = { 0 };
+	char cmd[32], reply[32] = "";
+	struct io_uring ring;
+	struct zcrx_ifq q;
+	struct area a;
+	pthread_t t;
+	sigset_t usr1;
+	int err;
+
+	r.ring = &ring;
+	r.a = &a;
+	r.q = &q;
+	r.ifindex = if_nametoindex(cfg.ifname);
+	if (!r.ifindex)
+		fail_errno(errno, "interface %s", cfg.ifname);
+	area_alloc(&a, cfg.area_size, AREA_TEST, "");
+
+	write_knob("1");
+	err = pthread_create(&t, NULL, reg_thread_fn, &r);
+	if (err)
+		fail_errno(err, "pthread_create");
+	held = poll_for(reg_held, NULL, secs);
+	if (held) {
+		snprintf(cmd, sizeof(cmd), "revoke %d", a.dmabuf_fd);
+		err = phyr_test_cmd(cmd, reply, sizeof(reply));
+		if (err)
+			fail_errno(err, "revoke the dma-buf");
+		reply[strcspn(reply, "\n")] = '\0';
+		lined = poll_for(work_waits, NULL, secs);
+		/* the window was open only if the registration still held it */
+		open = reg_held(NULL);
+	}
+	write_knob("0");
+	pthread_join(t, NULL);
+	done = poll_for(work_done, NULL, secs);
+	printf("zcrx_nsim: registration held restarting queue %d: %s; revoked (%s); work waiting for the netdev lock: %s, with the registration still held: %s; registration: %s; work done: %s\n",
+	       cfg.queue, held ? "yes" : "no", held ? reply : "not done",
+	       lined ? "yes" : "no", open ? "yes" : "no",
+	       r.ret ? strerror(-r.ret) : "registered", done ? "yes" : "no");
+	if (!held || !lined || !open || r.ret || !done) {
+		printf("zcrx_nsim: FAIL\n");
+		return 1;
+	}
+	printf("zcrx_nsim: holding the ifq until SIGUSR1 (600 s at most)\n");
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	if (sigtimedwait(&usr1, NULL, &most) < 0)
+		printf("zcrx_nsim: no SIGUSR1 within 600 s\n");
+	io_uring_queue_exit(&ring);
+	printf("zcrx_nsim: PASS\n");
+	return 0;
+}
+
 static void usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s -i IFNAME -q QUEUE [-d | -E [-R BYTES] | -U [-R BYTES] | -O | -W | -P] [-z] [-a ADDR] [-p PORT] [-n BYTES] [-s SEED] [-A AREA] [-t SECONDS]\n"
+		"usage: %s -i IFNAME -q QUEUE [-d | -E [-R BYTES] | -U [-R BYTES] | -O | -W | -P | -X KNOB] [-z] [-a ADDR] [-p PORT] [-n BYTES] [-s SEED] [-A AREA] [-t SECONDS]\n"
 		"       %s -c HOST [-p PORT] [-n BYTES] [-s SEED] [-S CHUNK]\n"
 		"  -d  area from a dma-buf (udmabuf) instead of user memory\n"
 		"  -E  area from a dma-buf of the phyr test exporter\n"
@@ -345,7 +544,10 @@ static void usage(const char *prog)
 		"      revoked while it attaches; succeed if that fails with ENODEV\n"
 		"  -P  only register an area of a test exporter buffer whose\n"
 		"      struct pages importers must not use (as P2P MMIO); succeed\n"
-		"      if that fails with EOPNOTSUPP and nothing stays pinned\n",
+		"      if that fails with EOPNOTSUPP and nothing stays pinned\n"
+		"  -X KNOB  only register an area of a test exporter buffer and\n"
+		"      revoke it while the registration restarts the queue, held\n"
+		"      there by netdevsim's queue_start_hold file KNOB\n",
 		prog, prog);
 	exit(2);
 }
@@ -363,7 +565,7 @@ int main(int argc, char **argv)
 	sigemptyset(&usr1);
 	sigaddset(&usr1, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &usr1, NULL);
-	while ((c = getopt(argc, argv, "c:i:q:a:p:n:s:dEUOWPzA:t:S:R:h")) != -1) {
+	while ((c = getopt(argc, argv, "c:i:q:a:p:n:s:dEUOWPX:zA:t:S:R:h")) != -1) {
 		switch (c) {
 		case 'c':
 			cfg.client = true;
@@ -416,6 +618,11 @@ int main(int argc, char **argv)
 			cfg.test_mode = c == 'W' ? "revoke-on-attach" : "nopage";
 			cfg.expect = c == 'W' ? ENODEV : EOPNOTSUPP;
 			break;
+		case 'X':
+			if (cfg.mem != AREA_USER)
+				usage(argv[0]);
+			cfg.hold_knob = optarg;
+			break;
 		case 'z':
 			cfg.strict = true;
 			break;
@@ -450,5 +657,7 @@ int main(int argc, char **argv)
 	if (!cfg.area_size || cfg.area_size % page_size)
 		fail("-A: the area size must be a multiple of %ld bytes",
 		     page_size);
+	if (cfg.hold_knob)
+		return cfg.revoke_at ? 2 : run_revoke_in_register();
 	return run_server();
 }

@@ -10,10 +10,13 @@
 #   nodmabuf  the same without dma-buf (kernel/configs/nodmabuf.config):
 #             what can be built without it still builds
 # usage: bisect-build.sh [FROM]
+# PHYR_BISECT_TO (default series) ends the range, so that the series can be
+# built in parts: bisect-build.sh A with PHYR_BISECT_TO=B builds A..B.
 . "$(dirname "$0")/lib.sh"
 
 KT=$BUILD/linux
 from=${1:-base}
+to=${PHYR_BISECT_TO:-series}
 variants=${PHYR_BISECT_VARIANTS:-bench nodmabuf}
 for v in $variants; do
 	case $v in bench|nodmabuf) ;; *) die "unknown variant '$v' (bench or nodmabuf)" ;; esac
@@ -30,7 +33,7 @@ nodmabuf_check() {
 }
 
 fail=0
-for c in $(git -C "$KT" rev-list --reverse "$from..series"); do
+for c in $(git -C "$KT" rev-list --reverse "$from..$to"); do
 	subj=$(git -C "$KT" log -1 --format=%s "$c")
 	for v in $variants; do
 		frags=("$TOP/kernel/configs/base.config" "$TOP/kernel/configs/phyr.config")

@@ -16,6 +16,10 @@ upstream devmem.py covers the data paths; this covers what goes wrong:
   traffic to it is received into host memory again;
 - the exporter revokes an RX binding and its netlink socket closes right
   after, before the revocation's work has closed the queue, many times;
+- the same window held open on purpose: the revocation's queue-closing
+  work waits for the netdev lock behind the unbind and a new binding of
+  the queue (netdevsim's queue_start_hold holds the lock), and must
+  leave the new binding's queue alone;
 - the exporter revokes a TX binding: a send that worked before gets ENODEV;
 - the netlink socket is closed while traffic flows into the binding;
 - an RX binding of an io_uring registered buffer exported as a dma-buf
@@ -43,6 +47,7 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -247,7 +252,7 @@ def queue(ynl, idx, qid):
 
 def main():
     print("TAP version 13")
-    print("1..41")
+    print("1..42")
     ynl = YnlFamily(SPEC)
 
     sh(f"ip netns add {NS}")
@@ -358,6 +363,9 @@ def main():
          "queue 3 takes a new binding after the revocation")
     ynl2.sock.close()
     wait_for(lambda: "dmabuf" not in queue(ynl, irx, QUEUE))
+    ok, diag = revoke_work_after_rebind(irx)
+    ktap(ok, "revocation work held behind the unbind and a new binding of "
+         "queue 3: the new binding keeps the queue", diag)
     ktap(revoke_then_unbind(irx, 10),
          "revoke, then the socket closes at once, 10 times: the queue ends "
          "without a provider (and nothing closes it twice)")
@@ -433,6 +441,108 @@ def revoke_then_unbind(irx, rounds):
             return False
     return True
 
+
+def tasks_in(fn):
+    """Thread ids of the tasks whose kernel stack has function @fn."""
+    tids = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for tid in tasks:
+            try:
+                with open(f"/proc/{pid}/task/{tid}/stack") as f:
+                    stack = f.read()
+            except OSError:
+                continue
+            if f" {fn}+" in stack:
+                tids.append(int(tid))
+    return tids
+
+
+def revoke_work_after_rebind(irx):
+    """The window of revoke_then_unbind(), opened on purpose. A restart of
+    queue 0 holds the netdev instance lock (netdevsim's queue_start_hold);
+    behind it line up, each seen waiting in its kernel stack before the
+    next starts: the unbind of a binding of queue 3 (its socket closes), a
+    bind-rx of a new buffer to queue 3, and the queue-closing work of the
+    first binding's revocation. Released, the lock wakes them in that
+    order, so the work runs last, with the queue now the new binding's: it
+    must close nothing. Before the fix it closed the queue again (WARN in
+    __netif_mp_close_rxq(), caught by the console check).
+    Returns (ok, diagnostic)."""
+    port = f"/sys/kernel/debug/netdevsim/netdevsim{ID_RX}/ports/0"
+    hold = f"{port}/queue_start_hold"
+    q = [{"id": QUEUE, "type": "rx"}]
+    ynl = YnlFamily(SPEC)
+    old, new = testbuf(4 << 20), testbuf(4 << 20)
+    ynl_old, ynl_new = YnlFamily(SPEC), YnlFamily(SPEC)
+    res, steps = {}, []
+
+    def write(path, val):
+        with open(path, "w") as f:
+            f.write(val)
+
+    def holding():
+        with open(hold) as f:
+            return f.read().strip() == "2"
+
+    def bind_new():
+        try:
+            res["id"] = ynl_new.do("bind-rx", {"ifindex": irx, "fd": new,
+                                              "queues": q})["id"]
+        except NlError as e:
+            res["err"] = str(e)
+
+    def lined_up(what, cond):
+        ok = wait_for(cond, 20)
+        steps.append(f"{what}: {'waits' if ok else 'not seen'}")
+        return ok
+
+    closer = threading.Thread(target=ynl_old.sock.close)
+    binder = threading.Thread(target=bind_new)
+    holder = threading.Thread(target=write,
+                              args=(f"{port}/queue_reset", "0 0"))
+    try:
+        ynl_old.do("bind-rx", {"ifindex": irx, "fd": old, "queues": q})
+        write(hold, "1")
+        holder.start()
+        lined = lined_up("queue 0 restart", holding)
+        if lined:
+            closer.start()
+            lined = lined_up("unbind", lambda: tasks_in(
+                "netdev_nl_sock_priv_destroy"))
+        if lined:
+            binder.start()
+            lined = lined_up("bind-rx", lambda: tasks_in(
+                "netdev_nl_bind_rx_doit"))
+        if lined:
+            steps.append(f"revoke: {revoke(old)}")
+            lined = lined_up("revocation work", lambda: tasks_in(
+                "net_devmem_phyr_revoked"))
+        if lined and not holding():
+            steps.append("the hold ended before the line-up")
+            lined = False
+    finally:
+        write(hold, "0")
+        for t in (holder, closer, binder):
+            if t.ident:
+                t.join()
+        if not closer.ident:
+            ynl_old.sock.close()
+    done = wait_for(lambda: not tasks_in("net_devmem_phyr_revoked"))
+    cur = queue(ynl, irx, QUEUE).get("dmabuf")
+    steps.append(f"new binding {res.get('id', res.get('err'))}, "
+                 f"queue 3 provider {cur}")
+    ok = lined and done and "id" in res and cur == res["id"]
+    ynl_new.sock.close()
+    wait_for(lambda: "dmabuf" not in queue(ynl, irx, QUEUE))
+    os.close(old)
+    os.close(new)
+    return ok, "; ".join(steps)
 
 def tx_send_and_revoke(ifname, dmabuf_id, txbuf, pattern):
     """sendmsg() from the TX binding: data first, then ENODEV after revoke."""

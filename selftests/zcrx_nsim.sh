@@ -12,7 +12,10 @@
 # attaches; last, an io_uring registered buffer exported as a dma-buf
 # (IORING_REGISTER_EXPORT_BUFFER) as the area, and unregistered in the
 # middle of a stream; a read-only export (IORING_BUF_EXPORT_RDONLY) is
-# refused as an area.
+# refused as an area. Last, the exporter revokes the buffer while the
+# registration restarts the queue holding the netdev lock (held open by
+# netdevsim's queue_start_hold), so that the revocation's work waits
+# for the lock inside the registration.
 set -u
 cd "$(dirname "$0")" || exit 1
 . ./ktap_helpers.sh
@@ -51,7 +54,7 @@ run() {
 }
 
 ktap_print_header
-ktap_set_plan 16
+ktap_set_plan 18
 
 [ -d $NSIM ] || modprobe netdevsim 2>/dev/null
 [ -d $NSIM ] || ktap_exit_fail_msg "no netdevsim"
@@ -214,4 +217,30 @@ rc=$?
 echo "$out" | sed 's/^/# /'
 ktap_test_result "read-only io_uring export as the area: registration fails with EACCES" \
 	test $rc = 0
+
+# 17, 18: the revocation's work takes the ifq's netdev and waits for the
+# netdev lock while the registration, holding it, restarts the queue: the
+# registration finishes with its own netdev pointer (it used ifq->netdev,
+# which the work had cleared), then the work closes the queue
+knob=/sys/kernel/debug/netdevsim/netdevsim$ID_RX/ports/0/queue_start_hold
+log=$(mktemp)
+./zcrx_nsim -i "$rx" -q $QUEUE -X "$knob" >"$log" 2>&1 &
+srv=$!
+holding() { ! alive $srv || grep -q "holding the ifq" "$log"; }
+wait_until 60 holding
+gone=0
+looks=0
+# only once the registration is through: before it, the queue had none
+grep -q "holding the ifq" "$log" && wait_until 4 provider_dropped
+echo 0 >"$knob" 2>/dev/null
+kill -USR1 $srv 2>/dev/null
+wait $srv
+rc=$?
+srv=
+sed 's/^/# /' "$log"
+rm -f "$log"
+ktap_test_result "dma-buf revoked while the registration restarts the queue: the revocation's work waits for the registration, which succeeds" \
+	test $rc = 0
+ktap_test_result "... then the work closes queue $QUEUE while the ifq lives" \
+	test $gone = 1
 ktap_finished
