@@ -82,7 +82,7 @@ results = []
 
 
 def ktap(ok, desc, diag=None):
-    results.append(ok)
+    results.append(bool(ok))
     if diag:
         for line in str(diag).splitlines():
             print(f"# {line}")
@@ -442,9 +442,54 @@ def revoke_then_unbind(irx, rounds):
     return True
 
 
-def tasks_in(fn):
-    """Thread ids of the tasks whose kernel stack has function @fn."""
+def tasks_in(fn, lock=True, below=None, pids=None):
+    """Thread ids of the tasks whose kernel stack has function @fn (or a
+    clone of it); with @lock, only those asleep (state D) right in it:
+    /proc/PID/stack leaves out the scheduler's and the sleeping locks'
+    own functions (__sched), so the top frame of a task asleep on a mutex
+    is the function that called mutex_lock(). @below: a function that must
+    be further down the stack. @pids: look only at these processes, or at
+    the kernel workers when "kworker" (a scan of every task takes seconds
+    on a slow guest)."""
     tids = []
+    if pids is None or pids == "kworker":
+        procs = [p for p in os.listdir("/proc") if p.isdigit()]
+    else:
+        procs = [str(p) for p in pids]
+    for pid in procs:
+        if pids == "kworker":
+            try:
+                with open(f"/proc/{pid}/comm") as f:
+                    if not f.read().startswith("kworker"):
+                        continue
+            except OSError:
+                continue
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for tid in tasks:
+            try:
+                with open(f"/proc/{pid}/task/{tid}/stack") as f:
+                    stack = f.read()
+                with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                    state = f.read().rsplit(")", 1)[1].split()[0]
+            except (OSError, IndexError):
+                continue
+            top = stack.split("\n", 1)[0] if lock else stack
+            if not any(w in top for w in (f" {fn}+", f" {fn}.")):
+                continue
+            if lock and state != "D":
+                continue
+            if below and f" {below}+" not in stack:
+                continue
+            tids.append(int(tid))
+    return tids
+
+
+def asleep_stacks():
+    """The top frames of every task asleep (state D) in the kernel."""
+    out = []
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
@@ -454,33 +499,62 @@ def tasks_in(fn):
             continue
         for tid in tasks:
             try:
+                with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                    state = f.read().rsplit(")", 1)[1].split()[0]
+                if state != "D":
+                    continue
                 with open(f"/proc/{pid}/task/{tid}/stack") as f:
-                    stack = f.read()
-            except OSError:
+                    frames = [ln.split()[-1] for ln in f.read().split("\n")
+                              if ln.strip()]
+            except (OSError, IndexError):
                 continue
-            if f" {fn}+" in stack:
-                tids.append(int(tid))
-    return tids
+            out.append(f"task {tid} asleep in: {' < '.join(frames[:6])}")
+    return out
+
+
+def phyr_importers(fd):
+    """The phyr importer lines of dma-buf @fd in the dma-buf bufinfo."""
+    ino = os.fstat(fd).st_ino
+    with open("/sys/kernel/debug/dma_buf/bufinfo") as f:
+        lines = f.read().split("\n")
+    found, out = False, []
+    for line in lines:
+        cols = line.split("\t")
+        if len(cols) == 7 and cols[5].isdigit():
+            found = int(cols[5]) == ino
+        elif found and line.startswith("\t") and \
+                "Phyr importers" not in line and \
+                "Attached Devices" not in line:
+            out.append(line.strip())
+    return out
 
 
 def revoke_work_after_rebind(irx):
     """The window of revoke_then_unbind(), opened on purpose. A restart of
-    queue 0 holds the netdev instance lock (netdevsim's queue_start_hold);
-    behind it line up, each seen waiting in its kernel stack before the
-    next starts: the unbind of a binding of queue 3 (its socket closes), a
-    bind-rx of a new buffer to queue 3, and the queue-closing work of the
-    first binding's revocation. Released, the lock wakes them in that
-    order, so the work runs last, with the queue now the new binding's: it
-    must close nothing. Before the fix it closed the queue again (WARN in
-    __netif_mp_close_rxq(), caught by the console check).
+    queue 0 is held with the netdev instance lock (netdevsim's
+    queue_start_hold); behind it line up, each seen asleep on a mutex in
+    its kernel stack before the next starts: the unbind of a binding of
+    queue 3 (its socket closes), a bind-rx of a new buffer to queue 3, and
+    the queue-closing work of the first binding's revocation (each asleep
+    in the function that takes the lock). Released,
+    the lock is handed to them in that order, so the work runs last, with
+    the queue now the new binding's. It must close nothing: the old
+    binding goes (its attachment leaves the buffer) and the new one keeps
+    the queue. An unbind that does not forget its queues makes the work
+    close queue 3 again through the unbound binding: an oops that the
+    console check catches (and the case does not end).
     Returns (ok, diagnostic)."""
     port = f"/sys/kernel/debug/netdevsim/netdevsim{ID_RX}/ports/0"
     hold = f"{port}/queue_start_hold"
+    if not os.path.exists(hold):
+        return False, "no queue_start_hold: netdevsim without patch 0079"
     q = [{"id": QUEUE, "type": "rx"}]
     ynl = YnlFamily(SPEC)
     old, new = testbuf(4 << 20), testbuf(4 << 20)
     ynl_old, ynl_new = YnlFamily(SPEC), YnlFamily(SPEC)
     res, steps = {}, []
+    lined = done = False
+    me = os.getpid()
 
     def write(path, val):
         with open(path, "w") as f:
@@ -498,8 +572,11 @@ def revoke_work_after_rebind(irx):
             res["err"] = str(e)
 
     def lined_up(what, cond):
-        ok = wait_for(cond, 20)
+        # well within netdevsim's 30 s limit on a hold
+        ok = bool(wait_for(cond, min(20, 2 * TIME_SCALE) / TIME_SCALE))
         steps.append(f"{what}: {'waits' if ok else 'not seen'}")
+        if not ok:
+            steps.extend(asleep_stacks())
         return ok
 
     closer = threading.Thread(target=ynl_old.sock.close)
@@ -510,22 +587,29 @@ def revoke_work_after_rebind(irx):
         ynl_old.do("bind-rx", {"ifindex": irx, "fd": old, "queues": q})
         write(hold, "1")
         holder.start()
-        lined = lined_up("queue 0 restart", holding)
+        lined = lined_up("queue 0 restart held", holding)
         if lined:
             closer.start()
             lined = lined_up("unbind", lambda: tasks_in(
-                "netdev_nl_sock_priv_destroy"))
+                "netdev_nl_sock_priv_destroy", pids=[me]))
         if lined:
             binder.start()
+            # netdev_get_by_index_lock() takes the lock in a helper
             lined = lined_up("bind-rx", lambda: tasks_in(
-                "netdev_nl_bind_rx_doit"))
+                "netdev_put_lock", below="netdev_nl_bind_rx_doit",
+                pids=[me]) or
+                tasks_in("netdev_get_by_index_lock",
+                         below="netdev_nl_bind_rx_doit", pids=[me]))
         if lined:
             steps.append(f"revoke: {revoke(old)}")
             lined = lined_up("revocation work", lambda: tasks_in(
-                "net_devmem_phyr_revoked"))
+                "net_devmem_phyr_revoked", pids="kworker"))
         if lined and not holding():
             steps.append("the hold ended before the line-up")
             lined = False
+    except (OSError, NlError) as e:
+        steps.append(f"error: {e}")
+        lined = False
     finally:
         write(hold, "0")
         for t in (holder, closer, binder):
@@ -533,16 +617,22 @@ def revoke_work_after_rebind(irx):
                 t.join()
         if not closer.ident:
             ynl_old.sock.close()
-    done = wait_for(lambda: not tasks_in("net_devmem_phyr_revoked"))
-    cur = queue(ynl, irx, QUEUE).get("dmabuf")
-    steps.append(f"new binding {res.get('id', res.get('err'))}, "
-                 f"queue 3 provider {cur}")
-    ok = lined and done and "id" in res and cur == res["id"]
+    if lined:
+        # the work has run when the unbound binding is gone
+        done = wait_for(lambda: not phyr_importers(old))
+        steps.append(f"old binding gone: {done}")
+    if done:
+        cur = queue(ynl, irx, QUEUE).get("dmabuf")
+        steps.append(f"new binding {res.get('id', res.get('err'))}, "
+                     f"queue 3 provider {cur}")
+        done = "id" in res and cur == res["id"]
     ynl_new.sock.close()
     wait_for(lambda: "dmabuf" not in queue(ynl, irx, QUEUE))
+    ynl.sock.close()
     os.close(old)
     os.close(new)
-    return ok, "; ".join(steps)
+    return lined and done, "\n".join(steps)
+
 
 def tx_send_and_revoke(ifname, dmabuf_id, txbuf, pattern):
     """sendmsg() from the TX binding: data first, then ENODEV after revoke."""

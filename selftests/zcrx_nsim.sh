@@ -234,7 +234,7 @@ looks=0
 grep -q "holding the ifq" "$log" && wait_until 4 provider_dropped
 echo 0 >"$knob" 2>/dev/null
 kill -USR1 $srv 2>/dev/null
-wait $srv
+reap $srv 60
 rc=$?
 srv=
 sed 's/^/# /' "$log"
