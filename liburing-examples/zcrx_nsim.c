@@ -340,21 +340,31 @@ static int run_server(void)
  * functions (__sched): the top frame of a task asleep on a mutex is the
  * function that called mutex_lock().
  */
-static bool task_in(const char *pid, const char *tid, const char *fn,
-		    const char *fn2)
+static bool proc_read(const char *pid, const char *tid, const char *file,
+		      char *buf, size_t size)
 {
-	char path[560], stack[4096], stat[512], pat[64];
-	char *at, *eol;
+	char path[560];
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%s/task/%s/stack", pid, tid);
+	snprintf(path, sizeof(path), "/proc/%s/task/%s/%s", pid, tid, file);
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
 		return false;
-	n = read(fd, stack, sizeof(stack) - 1);
+	n = read(fd, buf, size - 1);
 	close(fd);
-	stack[n > 0 ? n : 0] = '\0';
+	buf[n > 0 ? n : 0] = '\0';
+	return n > 0;
+}
+
+static bool task_in(const char *pid, const char *tid, const char *fn,
+		    const char *fn2)
+{
+	char stack[4096], stat[512], pat[64];
+	char *at, *eol;
+
+	if (!proc_read(pid, tid, "stack", stack, sizeof(stack)))
+		return false;
 	eol = strchr(stack, '\n');
 	snprintf(pat, sizeof(pat), " %s", fn);
 	at = strstr(stack, pat);
@@ -364,13 +374,8 @@ static bool task_in(const char *pid, const char *tid, const char *fn,
 	snprintf(pat, sizeof(pat), " %s+", fn2);
 	if (!strstr(stack, pat))
 		return false;
-	snprintf(path, sizeof(path), "/proc/%s/task/%s/stat", pid, tid);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
+	if (!proc_read(pid, tid, "stat", stat, sizeof(stat)))
 		return false;
-	n = read(fd, stat, sizeof(stat) - 1);
-	close(fd);
-	stat[n > 0 ? n : 0] = '\0';
 	at = strrchr(stat, ')');
 	return at && at[1] == ' ' && at[2] == 'D';
 }

@@ -442,73 +442,62 @@ def revoke_then_unbind(irx, rounds):
     return True
 
 
-def tasks_in(fn, lock=True, below=None, pids=None):
-    """Thread ids of the tasks whose kernel stack has function @fn (or a
-    clone of it); with @lock, only those asleep (state D) right in it:
-    /proc/PID/stack leaves out the scheduler's and the sleeping locks'
-    own functions (__sched), so the top frame of a task asleep on a mutex
-    is the function that called mutex_lock(). @below: a function that must
-    be further down the stack. @pids: look only at these processes, or at
-    the kernel workers when "kworker" (a scan of every task takes seconds
-    on a slow guest)."""
-    tids = []
+def task_states(pids=None):
+    """(tid, state, kernel stack) of the threads of @pids (every process
+    when None; the kernel workers when "kworker": a scan of every task
+    takes seconds on a slow guest)."""
     if pids is None or pids == "kworker":
         procs = [p for p in os.listdir("/proc") if p.isdigit()]
     else:
         procs = [str(p) for p in pids]
     for pid in procs:
-        if pids == "kworker":
-            try:
+        try:
+            if pids == "kworker":
                 with open(f"/proc/{pid}/comm") as f:
                     if not f.read().startswith("kworker"):
                         continue
-            except OSError:
-                continue
-        try:
             tasks = os.listdir(f"/proc/{pid}/task")
         except OSError:
             continue
         for tid in tasks:
             try:
-                with open(f"/proc/{pid}/task/{tid}/stack") as f:
-                    stack = f.read()
                 with open(f"/proc/{pid}/task/{tid}/stat") as f:
                     state = f.read().rsplit(")", 1)[1].split()[0]
+                with open(f"/proc/{pid}/task/{tid}/stack") as f:
+                    stack = f.read()
             except (OSError, IndexError):
                 continue
-            top = stack.split("\n", 1)[0] if lock else stack
-            if not any(w in top for w in (f" {fn}+", f" {fn}.")):
-                continue
-            if lock and state != "D":
-                continue
-            if below and f" {below}+" not in stack:
-                continue
-            tids.append(int(tid))
+            yield int(tid), state, stack
+
+
+def tasks_in(fn, lock=True, below=None, pids=None):
+    """Thread ids of the tasks (of task_states(@pids)) whose kernel stack
+    has function @fn (or a clone of it); with @lock, only those asleep
+    (state D) right in it: /proc/PID/stack leaves out the scheduler's and
+    the sleeping locks' own functions (__sched), so the top frame of a
+    task asleep on a mutex is the function that called mutex_lock().
+    @below: a function that must be further down the stack."""
+    tids = []
+    for tid, state, stack in task_states(pids):
+        top = stack.split("\n", 1)[0] if lock else stack
+        if not any(w in top for w in (f" {fn}+", f" {fn}.")):
+            continue
+        if lock and state != "D":
+            continue
+        if below and f" {below}+" not in stack:
+            continue
+        tids.append(tid)
     return tids
 
 
 def asleep_stacks():
     """The top frames of every task asleep (state D) in the kernel."""
     out = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
+    for tid, state, stack in task_states():
+        if state != "D":
             continue
-        try:
-            tasks = os.listdir(f"/proc/{pid}/task")
-        except OSError:
-            continue
-        for tid in tasks:
-            try:
-                with open(f"/proc/{pid}/task/{tid}/stat") as f:
-                    state = f.read().rsplit(")", 1)[1].split()[0]
-                if state != "D":
-                    continue
-                with open(f"/proc/{pid}/task/{tid}/stack") as f:
-                    frames = [ln.split()[-1] for ln in f.read().split("\n")
-                              if ln.strip()]
-            except (OSError, IndexError):
-                continue
-            out.append(f"task {tid} asleep in: {' < '.join(frames[:6])}")
+        frames = [ln.split()[-1] for ln in stack.split("\n") if ln.strip()]
+        out.append(f"task {tid} asleep in: {' < '.join(frames[:6])}")
     return out
 
 
