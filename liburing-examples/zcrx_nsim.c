@@ -340,21 +340,27 @@ static int run_server(void)
  * functions (__sched): the top frame of a task asleep on a mutex is the
  * function that called mutex_lock().
  */
+/* Read text file @path into @buf (@size bytes, NUL-terminated); false if empty. */
+static bool read_text(const char *path, char *buf, size_t size)
+{
+	ssize_t n = -1;
+	int fd = open(path, O_RDONLY);
+
+	if (fd >= 0) {
+		n = read(fd, buf, size - 1);
+		close(fd);
+	}
+	buf[n > 0 ? n : 0] = '\0';
+	return n > 0;
+}
+
 static bool proc_read(const char *pid, const char *tid, const char *file,
 		      char *buf, size_t size)
 {
 	char path[560];
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%s/task/%s/%s", pid, tid, file);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	return n > 0;
+	return read_text(path, buf, size);
 }
 
 static bool task_in(const char *pid, const char *tid, const char *fn,
@@ -382,15 +388,10 @@ static bool task_in(const char *pid, const char *tid, const char *fn,
 
 static bool is_kworker(const char *comm_path)
 {
-	char comm[16] = "";
-	int fd = open(comm_path, O_RDONLY);
+	char comm[16];
 
-	if (fd < 0)
-		return false;
-	if (read(fd, comm, sizeof(comm) - 1) < 0)
-		comm[0] = '\0';
-	close(fd);
-	return !strncmp(comm, "kworker", 7);
+	return read_text(comm_path, comm, sizeof(comm)) &&
+	       !strncmp(comm, "kworker", 7);
 }
 
 /*
@@ -460,12 +461,10 @@ static void *reg_thread_fn(void *arg)
 
 static char knob_val(void)
 {
-	char val[16] = "";
-	int fd = open(cfg.hold_knob, O_RDONLY);
+	char val[16];
 
-	if (fd < 0 || read(fd, val, sizeof(val) - 1) < 0)
+	if (!read_text(cfg.hold_knob, val, sizeof(val)))
 		fail_errno(errno, "read %s", cfg.hold_knob);
-	close(fd);
 	return val[0];
 }
 
