@@ -564,18 +564,29 @@ again:
 	return 0;
 }
 
-/* Submit a multishot IORING_OP_RECV_ZC of fd into q's area. */
-static inline void zcrx_arm(struct io_uring *ring, int fd,
-			    const struct zcrx_ifq *q)
+/*
+ * Submit a multishot IORING_OP_RECV_ZC of fd into q's area that ends
+ * after len bytes (0: at the end of the stream). A request that reached
+ * its len ends with a res 0 CQE, as one at the end of the stream does.
+ */
+static inline void zcrx_arm_len(struct io_uring *ring, int fd,
+				const struct zcrx_ifq *q, __u32 len)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
 
 	if (!sqe)
 		fail("no free SQE");
-	io_uring_prep_rw(IORING_OP_RECV_ZC, sqe, fd, NULL, 0, 0);
+	io_uring_prep_rw(IORING_OP_RECV_ZC, sqe, fd, NULL, len, 0);
 	sqe->ioprio |= IORING_RECV_MULTISHOT;
 	sqe->zcrx_ifq_idx = q->id;
 	sqe->user_data = RECV_TAG;
+}
+
+/* Submit a multishot IORING_OP_RECV_ZC of fd into q's area. */
+static inline void zcrx_arm(struct io_uring *ring, int fd,
+			    const struct zcrx_ifq *q)
+{
+	zcrx_arm_len(ring, fd, q, 0);
 }
 
 /*

@@ -20,10 +20,13 @@
  * WRITEs of their chunks to the sink's window at the chunks' stream
  * position (modulo the window); chunks that are adjacent in the buffer
  * go in one WRITE. A buffer goes back to the zcrx refill ring when its
- * WRITE has completed. The RDMA completion channel is polled by the same ring
- * (a multishot IORING_OP_POLL_ADD), so one wait serves both (only a full
- * send queue, and the end of the stream, wait for WRITEs alone). At the end
- * of the stream a SEND tells the sink how many bytes were forwarded.
+ * WRITE has completed; while HOLD bytes wait for their WRITE the
+ * forwarder takes no more off the socket, and the socket's small receive
+ * buffer closes the TCP window (fwd_run_zcrx()). The RDMA completion
+ * channel is polled by the same ring (a multishot IORING_OP_POLL_ADD), so
+ * one wait serves both (only a full send queue, and the end of the
+ * stream, wait for WRITEs alone). At the end of the stream a SEND tells
+ * the sink how many bytes were forwarded.
  *
  * With -m recv the forwarder does the same transfer the usual way:
  * recv() into an ordinary buffer registered with ibv_reg_mr(), then RDMA
@@ -51,6 +54,7 @@
  *	zcrx_rdma -P -a SINKADDR [-R RPORT] [-n BYTES] [-W WINDOW] [-s SEED]
  *	zcrx_rdma -i IFNAME -q QUEUE -r SINKADDR [-R RPORT] [-m zcrx|recv]
  *		  [-a ADDR] [-p PORT] [-n BYTES] [-A AREA] [-S CHUNK] [-M BYTES]
+ *		  [-B LEN] [-H HOLD] [-b RCVBUF]
  *	zcrx_rdma -c HOST [-p PORT] [-n BYTES] [-s SEED] [-S CHUNK]
  */
 #include <errno.h>
@@ -91,6 +95,8 @@ static struct {
 	size_t chunk;
 	uint32_t max_write;	/* the longest WRITE of merged zcrx chunks */
 	uint32_t rx_buf_len;	/* zcrx buffer size, 0: the page size */
+	int64_t hold;		/* zcrx: the most bytes held, -1: area / 2 */
+	int64_t rcvbuf;		/* zcrx: SO_RCVBUF, -1: area / 8 */
 	int timeout;
 } cfg = {
 	.queue = -1,
@@ -101,6 +107,8 @@ static struct {
 	.area_size = 4 << 20,
 	.chunk = 64 << 10,
 	.max_write = 256 << 10,
+	.hold = -1,
+	.rcvbuf = -1,
 	.timeout = 60,
 };
 
@@ -429,12 +437,14 @@ struct fwd {
 	uint64_t done;		/* stream bytes whose WRITE completed */
 	uint64_t writes;
 	uint64_t splits;	/* WRITEs split at the end of the window */
+	uint64_t throttled;	/* waits with cfg.hold bytes held */
 	bool done_acked;
 	/* MODE_ZCRX */
 	struct chunk *chunks;	/* FIFO of the chunks not yet released */
 	unsigned int nr_chunks, chunk_head, chunk_tail;
 	uint64_t run_off;	/* received, contiguous, not yet posted */
 	uint32_t run_len, run_chunks;
+	uint64_t held;		/* bytes received whose WRITE is not done */
 	struct area a;
 	struct io_uring ring;
 	struct zcrx_ifq q;
@@ -498,6 +508,7 @@ static void fwd_release(struct fwd *f, unsigned int n)
 		if (f->chunk_head == f->chunk_tail)
 			fail("released more chunks than were received");
 		ch = &f->chunks[f->chunk_head++ % f->nr_chunks];
+		f->held -= ch->len;
 		zcrx_refill(&f->q, ch->off, ch->len);
 	}
 }
@@ -639,6 +650,7 @@ static void fwd_chunk(struct fwd *f, uint64_t off, uint32_t len)
 	ch = &f->chunks[f->chunk_tail++ % f->nr_chunks];
 	ch->off = off;
 	ch->len = len;
+	f->held += len;
 	if (!f->run_len)
 		f->run_off = off;
 	f->run_len += len;
@@ -755,22 +767,57 @@ static void arm_cq_poll(struct fwd *f)
 }
 
 /*
+ * Take data off the socket only while the chunks waiting for their WRITE
+ * hold less than cfg.hold bytes of the area: each RECV_ZC request asks
+ * for at most what is left of that (its len), and the next one goes in
+ * once WRITE completions have made room. The rest waits in the socket,
+ * whose receive buffer (cfg.rcvbuf) closes the TCP window, as recv()'s
+ * does when the application stops reading. Without this the sender runs
+ * ahead of the RDMA WRITEs, the area runs out of free buffers, and the
+ * NIC drops what it cannot place (TCP then retransmits).
+ */
+static uint32_t fwd_budget(const struct fwd *f)
+{
+	uint64_t room;
+
+	if (!cfg.hold)
+		return 0;	/* no limit: len 0 */
+	room = f->held < (uint64_t)cfg.hold ? cfg.hold - f->held : 0;
+	/* Not worth a request below an eighth of the limit. */
+	if (room < (uint64_t)cfg.hold / 8)
+		return UINT32_MAX;
+	return room > UINT32_MAX - 1 ? UINT32_MAX - 1 : room;
+}
+
+/*
  * One ring waits for both: RECV_ZC completions post WRITEs, the
  * completion channel's poll reaps them and refills the area.
  */
 static void fwd_run_zcrx(struct fwd *f, int fd)
 {
-	bool eof = false, rearm = false;
-	uint64_t received = 0;
+	bool eof = false, rearm = false, armed = false;
+	uint64_t received = 0, req_got = 0;
+	uint32_t req_len = 0;
 	int ret;
 
-	zcrx_arm(&f->ring, fd, &f->q);
 	arm_cq_poll(f);
 	while (!eof) {
 		struct __kernel_timespec ts = { .tv_sec = cfg.timeout };
 		struct io_uring_cqe *cqe;
 		unsigned int head, seen = 0;
 
+		if (!armed) {
+			uint32_t budget = fwd_budget(f);
+
+			if (budget != UINT32_MAX) {
+				zcrx_arm_len(&f->ring, fd, &f->q, budget);
+				armed = true;
+				req_len = budget;
+				req_got = 0;
+			} else {
+				f->throttled++;
+			}
+		}
 		ret = io_uring_submit_and_wait_timeout(&f->ring, &cqe, 1, &ts,
 						       NULL);
 		if (ret == -ETIME)
@@ -793,17 +840,24 @@ static void fwd_run_zcrx(struct fwd *f, int fd)
 				     (unsigned long long)cqe->user_data);
 			/* Only the offset: the data is not for the CPU. */
 			if (!zcrx_cqe_data(cqe, &f->a, received, &off, &eof,
-					   &rearm))
+					   &rearm)) {
+				/* A request that got its len: not the end. */
+				if (eof && req_len && req_got >= req_len) {
+					eof = false;
+					rearm = true;
+				}
 				continue;
+			}
 			received += cqe->res;
+			req_got += cqe->res;
 			fwd_chunk(f, off, cqe->res);
 		}
 		io_uring_cq_advance(&f->ring, seen);
 		fwd_flush(f);
 		fwd_reap(f);
-		if (rearm && !eof) {
+		if (rearm) {
 			rearm = false;
-			zcrx_arm(&f->ring, fd, &f->q);
+			armed = false;
 		}
 	}
 }
@@ -833,6 +887,12 @@ static int run_forwarder(void)
 	close(lfd);
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)))
 		fail_errno(errno, "SO_RCVTIMEO");
+	if (cfg.mode == MODE_ZCRX && cfg.rcvbuf) {
+		int v = cfg.rcvbuf;
+
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)))
+			fail_errno(errno, "SO_RCVBUF");
+	}
 
 	cpu_ticks_read(&t0);
 	ns0 = now_ns();
@@ -851,10 +911,11 @@ static int run_forwarder(void)
 	else if (cfg.mode == MODE_ZCRX)
 		copy_bytes = UINT64_MAX;	/* unknown: no zcrx statistics */
 	secs = (ns1 - ns0) / 1e9;
-	printf("RESULT mode=%s bytes=%" PRIu64 " secs=%.4f MBps=%.2f hz=%ld cpu_user=%llu cpu_sys=%llu cpu_irq=%llu writes=%" PRIu64 " splits=%" PRIu64,
+	printf("RESULT mode=%s bytes=%" PRIu64 " secs=%.4f MBps=%.2f hz=%ld cpu_user=%llu cpu_sys=%llu cpu_irq=%llu writes=%" PRIu64 " splits=%" PRIu64 " throttled=%" PRIu64,
 	       cfg.mode == MODE_ZCRX ? "zcrx" : "recv", f.pos, secs,
 	       f.pos / secs / 1e6, sysconf(_SC_CLK_TCK), t1.user - t0.user,
-	       t1.system - t0.system, t1.irq - t0.irq, f.writes, f.splits);
+	       t1.system - t0.system, t1.irq - t0.irq, f.writes, f.splits,
+	       f.throttled);
 	if (copy_bytes == UINT64_MAX)
 		printf(" copy_fallback_bytes=unknown\n");
 	else
@@ -900,7 +961,7 @@ static void usage(const char *prog)
 	fprintf(stderr,
 		"usage: %s -i IFNAME -q QUEUE -r SINKADDR [-m zcrx|recv] [-a ADDR] [-p PORT]\n"
 		"          [-R RPORT] [-n BYTES] [-A AREA] [-S CHUNK] [-M BYTES] [-B LEN]\n"
-		"          [-t SECONDS]\n"
+		"          [-H HOLD] [-b RCVBUF] [-t SECONDS]\n"
 		"       %s -P -a SINKADDR [-R RPORT] [-n BYTES] [-W WINDOW] [-s SEED]\n"
 		"       %s -c HOST [-p PORT] [-n BYTES] [-s SEED] [-S CHUNK]\n"
 		"  -m zcrx  receive with zcrx into an exported io_uring buffer that is\n"
@@ -910,6 +971,10 @@ static void usage(const char *prog)
 		"  -M BYTES the longest WRITE of adjacent zcrx chunks (256K)\n"
 		"  -B LEN   zcrx buffer size (rx_buf_len: a power of two the NIC takes\n"
 		"           as rx-page-size; default the page size)\n"
+		"  -H HOLD  zcrx: take no more off the socket while HOLD bytes of the\n"
+		"           area wait for their WRITE (default AREA / 2; 0: no limit)\n"
+		"  -b RCVBUF  zcrx: the socket's SO_RCVBUF (default AREA / 8; 0: the\n"
+		"           kernel's autotuning)\n"
 		"  -W WINDOW  the sink's RDMA window, a multiple of 256 (default: BYTES)\n",
 		prog, prog, prog);
 	exit(2);
@@ -921,7 +986,7 @@ int main(int argc, char **argv)
 	int c;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((c = getopt(argc, argv, "c:Pi:q:r:m:a:p:R:n:s:A:W:S:M:B:t:h")) != -1) {
+	while ((c = getopt(argc, argv, "c:Pi:q:r:m:a:p:R:n:s:A:W:S:M:B:H:b:t:h")) != -1) {
 		switch (c) {
 		case 'c':
 			cfg.role = CLIENT;
@@ -987,6 +1052,17 @@ int main(int argc, char **argv)
 			cfg.rx_buf_len = v;
 			break;
 		}
+		case 'H':
+			cfg.hold = parse_size("-H", optarg);
+			break;
+		case 'b': {
+			uint64_t v = parse_size("-b", optarg);
+
+			if (v > INT32_MAX / 2)
+				fail("-b: at most 1G");
+			cfg.rcvbuf = v;
+			break;
+		}
 		case 't':
 			cfg.timeout = atoi(optarg);
 			break;
@@ -1019,5 +1095,11 @@ int main(int argc, char **argv)
 		     page_size);
 	if (cfg.mode == MODE_RECV && cfg.area_size < cfg.chunk)
 		fail("-A: the buffer must hold a -S chunk");
+	if (cfg.hold < 0)
+		cfg.hold = cfg.area_size / 2;
+	if ((uint64_t)cfg.hold > cfg.area_size)
+		fail("-H: at most the buffer (-A)");
+	if (cfg.rcvbuf < 0)
+		cfg.rcvbuf = cfg.area_size / 8;
 	return run_forwarder();
 }

@@ -948,7 +948,7 @@ static void check_cpu_access(const char *name, int fd, size_t size, int bounce)
 static void iommu_main(void)
 {
 	int fd, bounce = swiotlb_forced();
-	char dev[256], sync_dev[256];
+	char dev[256], sync_dev[256], cmd[512];
 
 	if (!iommu_device(dev, sizeof(dev)))
 		ksft_exit_fail_msg("no PCI device with a driver in a DMA-translated IOMMU group\n");
@@ -957,7 +957,7 @@ static void iommu_main(void)
 		ksft_exit_fail_msg("no PCI device without a driver in a DMA-translated IOMMU group\n");
 	ksft_print_msg("IOMMU-translated device %s, one that needs syncs %s, swiotlb %s\n",
 		       dev, sync_dev, bounce ? "forced" : "as needed");
-	ksft_set_plan(11);
+	ksft_set_plan(13);
 
 	fd = new_udmabuf(32 << 20, 0);
 	check_sgt_iommu("sgt IOMMU udmabuf 32 MiB of 4K pages", fd, dev, 2);
@@ -984,6 +984,17 @@ static void iommu_main(void)
 	fd = phyr_test_export(64 * page_size, "");
 	check_sgt_sync("sgt-sync test exporter", fd, bounce);
 	check_cpu_access("CPU access test exporter", fd, 64 * page_size, bounce);
+	close(fd);
+	/*
+	 * RAM without struct pages: the table cannot carry syncs to it, so
+	 * a device that needs them is refused; one that needs none gets the
+	 * one IOVA range.
+	 */
+	fd = phyr_test_export(64 * page_size, "nopage");
+	check_sgt_iommu("sgt IOMMU test exporter without struct pages", fd, dev, 1);
+	snprintf(cmd, sizeof(cmd), "sgt %d %s", fd, sync_dev);
+	expect_cmd_errno("sgt test exporter without struct pages, device that needs syncs",
+			 cmd, EOPNOTSUPP);
 	close(fd);
 	ksft_finished();
 }

@@ -26,7 +26,9 @@
 #
 # Bench knobs: ZCRX_RDMA_BYTES (256M), ZCRX_RDMA_ROUNDS (5),
 # ZCRX_RDMA_WINDOW (the sink's window, 64M), ZCRX_RDMA_BUF (the pipeline's
-# zcrx buffer size, rx_buf_len: 4K, up to netdevsim's 64K rx-page-size).
+# zcrx buffer size, rx_buf_len: 4K, up to netdevsim's 64K rx-page-size),
+# ZCRX_RDMA_OPTS (more zcrx_rdma options for the pipeline's runs, e.g.
+# "-H 0 -b 0": no flow control, the sender may outrun the WRITEs).
 # ZCRX_RDMA_TYPE=siw runs the RDMA side on soft-iWARP instead of rxe.
 set -u
 cd "$(dirname "$0")" || exit 1
@@ -210,18 +212,21 @@ bench)
 	ROUNDS=${ZCRX_RDMA_ROUNDS:-5}
 	WINDOW=${ZCRX_RDMA_WINDOW:-64M}
 	BUF=${ZCRX_RDMA_BUF:-4K}
+	read -r -a OPTS <<<"${ZCRX_RDMA_OPTS:-}"
 	echo "===== pipeline NIC -> io_uring buffer export -> RDMA WRITE vs recv() + ibv_reg_mr() ====="
 	read -r mhz src <<<"$(tsc_mhz)"
 	[ -n "$mhz" ] || { echo "zcrx_rdma.sh: no TSC frequency"; exit 1; }
 	setup || { echo "zcrx_rdma.sh: setup failed"; exit 1; }
-	echo "TSC $mhz MHz ($src), $(nproc) CPUs; $BYTES per run, sink window $WINDOW, zcrx buffers $BUF, $ROUNDS rounds, modes alternated; CPU time of the whole guest (/proc/stat) over accept() .. last WRITE completed"
+	echo "TSC $mhz MHz ($src), $(nproc) CPUs; $BYTES per run, sink window $WINDOW, zcrx buffers $BUF${OPTS[*]:+, pipeline options ${OPTS[*]}}, $ROUNDS rounds, modes alternated; CPU time of the whole guest (/proc/stat) over accept() .. last WRITE completed"
 	printf '%-5s %-5s %9s %8s %8s %s\n' round mode MB/s secs cyc/B copies
 	fails=0
 	res=$log.res
 	for r in $(seq "$ROUNDS"); do
 		if [ $((r % 2)) = 1 ]; then modes="zcrx recv"; else modes="recv zcrx"; fi
 		for m in $modes; do
-			if ! pipe "$m" "$BYTES" -W "$WINDOW" -B "$BUF" -t 300; then
+			extra=()
+			[ "$m" = zcrx ] && extra=(-B "$BUF" "${OPTS[@]}")
+			if ! pipe "$m" "$BYTES" -W "$WINDOW" "${extra[@]}" -t 300; then
 				fails=$((fails + 1))
 				show "# "
 				continue
