@@ -158,7 +158,7 @@ rc_dir=$(rdma_core_dir) || {
 case $what in
 test)
 	ktap_print_header
-	ktap_set_plan 5
+	ktap_set_plan 6
 	setup >"$log.setup" 2>&1 || ktap_exit_fail_msg "setup: $(cat "$log.setup")"
 	ktap_test_pass "netdevsim $rx <-> $tx (netns $NS_SRC, queue $QUEUE steered), $D0 <-> $D1 (netns $NS_SINK)"
 
@@ -183,7 +183,16 @@ test)
 	[ $rc = 0 ] && [ "$(field splits "$line")" -gt 0 ] 2>/dev/null
 	result $? "pipeline into a 512K window (WRITEs split where they wrap): 3M forwarded, verified"
 
-	# 5: the baseline, checked the same way
+	# 5: flow control: the forwarder may hold only 64K of the area while
+	# the WRITEs complete, so it stops taking data off the socket, the
+	# TCP window closes, and nothing is lost
+	pipe zcrx 2M -H 64K
+	rc=$?
+	line=$(grep '^RESULT ' "$log.fwd")
+	[ $rc = 0 ] && [ "$(field throttled "$line")" -gt 0 ] 2>/dev/null
+	result $? "pipeline holding at most 64K of the area (receive throttled, TCP window closed): 2M forwarded, verified"
+
+	# 6: the baseline, checked the same way
 	pipe recv 2M
 	result $? "baseline recv() + ibv_reg_mr() buffer -> RDMA WRITE: 2M forwarded, verified"
 	ktap_finished
