@@ -1100,6 +1100,7 @@ int main(int argc, char **argv)
 	if ((uint64_t)cfg.hold > cfg.area_size)
 		fail("-H: at most the buffer (-A)");
 	if (cfg.rcvbuf < 0)
-		cfg.rcvbuf = cfg.area_size / 8;
+		cfg.rcvbuf = cfg.area_size / 8 > INT32_MAX / 2 ?
+			     INT32_MAX / 2 : cfg.area_size / 8;
 	return run_forwarder();
 }
