@@ -20,9 +20,9 @@
  * WRITEs of their chunks to the sink's window at the chunks' stream
  * position (modulo the window); chunks that are adjacent in the buffer
  * go in one WRITE. A buffer goes back to the zcrx refill ring when its
- * WRITE has completed; while HOLD bytes wait for their WRITE the
- * forwarder takes no more off the socket, and the socket's small receive
- * buffer closes the TCP window (fwd_run_zcrx()). The RDMA completion
+ * WRITE has completed; with -H, while HOLD bytes wait for their WRITE
+ * the forwarder takes no more off the socket, and the socket's receive
+ * buffer (-b) closes the TCP window (fwd_run_zcrx()). The RDMA completion
  * channel is polled by the same ring (a multishot IORING_OP_POLL_ADD), so
  * one wait serves both (only a full send queue, and the end of the
  * stream, wait for WRITEs alone). At the end of the stream a SEND tells
@@ -95,8 +95,8 @@ static struct {
 	size_t chunk;
 	uint32_t max_write;	/* the longest WRITE of merged zcrx chunks */
 	uint32_t rx_buf_len;	/* zcrx buffer size, 0: the page size */
-	int64_t hold;		/* zcrx: the most bytes held, -1: area / 2 */
-	int64_t rcvbuf;		/* zcrx: SO_RCVBUF, -1: area / 8 */
+	int64_t hold;		/* zcrx: the most bytes held, 0: no limit */
+	int64_t rcvbuf;		/* zcrx: SO_RCVBUF, 0: autotuning */
 	int timeout;
 } cfg = {
 	.queue = -1,
@@ -107,8 +107,6 @@ static struct {
 	.area_size = 4 << 20,
 	.chunk = 64 << 10,
 	.max_write = 256 << 10,
-	.hold = -1,
-	.rcvbuf = -1,
 	.timeout = 60,
 };
 
@@ -972,9 +970,9 @@ static void usage(const char *prog)
 		"  -B LEN   zcrx buffer size (rx_buf_len: a power of two the NIC takes\n"
 		"           as rx-page-size; default the page size)\n"
 		"  -H HOLD  zcrx: take no more off the socket while HOLD bytes of the\n"
-		"           area wait for their WRITE (default AREA / 2; 0: no limit)\n"
-		"  -b RCVBUF  zcrx: the socket's SO_RCVBUF (default AREA / 8; 0: the\n"
-		"           kernel's autotuning)\n"
+		"           area wait for their WRITE (default 0: no limit)\n"
+		"  -b RCVBUF  zcrx: the socket's SO_RCVBUF (default 0: the kernel's\n"
+		"           autotuning)\n"
 		"  -W WINDOW  the sink's RDMA window, a multiple of 256 (default: BYTES)\n",
 		prog, prog, prog);
 	exit(2);
@@ -1095,12 +1093,7 @@ int main(int argc, char **argv)
 		     page_size);
 	if (cfg.mode == MODE_RECV && cfg.area_size < cfg.chunk)
 		fail("-A: the buffer must hold a -S chunk");
-	if (cfg.hold < 0)
-		cfg.hold = cfg.area_size / 2;
 	if ((uint64_t)cfg.hold > cfg.area_size)
 		fail("-H: at most the buffer (-A)");
-	if (cfg.rcvbuf < 0)
-		cfg.rcvbuf = cfg.area_size / 8 > INT32_MAX / 2 ?
-			     INT32_MAX / 2 : cfg.area_size / 8;
 	return run_forwarder();
 }

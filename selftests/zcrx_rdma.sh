@@ -28,7 +28,7 @@
 # ZCRX_RDMA_WINDOW (the sink's window, 64M), ZCRX_RDMA_BUF (the pipeline's
 # zcrx buffer size, rx_buf_len: 4K, up to netdevsim's 64K rx-page-size),
 # ZCRX_RDMA_OPTS (more zcrx_rdma options for the pipeline's runs, e.g.
-# "-H 0 -b 0": no flow control, the sender may outrun the WRITEs).
+# "-H 2M -b 512K": flow control, see docs/benchmarks.md).
 # ZCRX_RDMA_TYPE=siw runs the RDMA side on soft-iWARP instead of rxe.
 set -u
 cd "$(dirname "$0")" || exit 1
@@ -186,7 +186,7 @@ test)
 	# 5: flow control: the forwarder may hold only 64K of the area while
 	# the WRITEs complete, so it stops taking data off the socket, the
 	# TCP window closes, and nothing is lost
-	pipe zcrx 2M -H 64K
+	pipe zcrx 2M -H 64K -b 512K
 	rc=$?
 	line=$(grep '^RESULT ' "$log.fwd")
 	[ $rc = 0 ] && [ "$(field throttled "$line")" -gt 0 ] 2>/dev/null
