@@ -10,6 +10,9 @@ upstream devmem.py covers the data paths; this covers what goes wrong:
   dma-buf, an exporter without physical ranges (vgem), bad or oversized
   rx-page-size, a dma-buf smaller than the queue's ring, a device without
   netmem TX);
+- a udmabuf of scattered 4K pages bound with rx-page-size 16K: a TCP
+  stream lands in 16K net_iovs that span pages apart in memory, read
+  back through the udmabuf's own mapping;
 - the exporter decides: it refuses the binding (EPERM), or revokes the
   buffer while the bind attaches, before it maps (ENODEV);
 - the exporter revokes an RX binding: the queue drops its provider and
@@ -20,6 +23,8 @@ upstream devmem.py covers the data paths; this covers what goes wrong:
   work waits for the netdev lock behind the unbind and a new binding of
   the queue (netdevsim's queue_start_hold holds the lock), and must
   leave the new binding's queue alone;
+- the exporter revokes while bind-rx starts the queue (held by
+  queue_start_hold): the bind fails with ENODEV;
 - the exporter revokes a TX binding: a send that worked before gets ENODEV;
 - the netlink socket is closed while traffic flows into the binding;
 - an RX binding of an io_uring registered buffer exported as a dma-buf
@@ -96,13 +101,22 @@ def sh(cmd, check=True):
     return r.stdout
 
 
-def udmabuf(size, fill=None, huge=False):
+def udmabuf(size, fill=None, huge=False, scatter=False):
+    """A udmabuf of a new memfd. @scatter: its pages are faulted in, even
+    ones first, then odd ones, so that neighbouring pages of the buffer
+    are unlikely to be neighbours in memory (the caller checks)."""
     flags = os.MFD_ALLOW_SEALING | (os.MFD_HUGETLB if huge else 0)
     mfd = os.memfd_create("dmp", flags)
     os.ftruncate(mfd, size)
     if fill is not None:
         with mmap.mmap(mfd, size) as m:
             m[:] = fill
+    if scatter:
+        with mmap.mmap(mfd, size) as m:
+            m.madvise(mmap.MADV_NOHUGEPAGE)
+            for first in (0, 1):
+                for pg in range(first, size // 4096, 2):
+                    m[pg * 4096] = 0
     fcntl.fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK)
     dev = os.open("/dev/udmabuf", os.O_RDWR)
     arg = ctypes.create_string_buffer(struct.pack("IIQQ", mfd, 0, 0, size))
@@ -252,7 +266,7 @@ def queue(ynl, idx, qid):
 
 def main():
     print("TAP version 13")
-    print("1..42")
+    print("1..45")
     ynl = YnlFamily(SPEC)
 
     sh(f"ip netns add {NS}")
@@ -315,6 +329,7 @@ def main():
     expect("bind-rx of 8K: fewer buffers than the ring", errno.EINVAL,
            lambda: bind_rx(small))
     os.close(small)
+    fragmented_rx(ynl, rx, irx)
     refused = testbuf(4 << 20, mode="refuse")
     expect("bind-rx of a buffer whose exporter refuses it", errno.EPERM,
            lambda: bind_rx(refused))
@@ -369,6 +384,9 @@ def main():
     ktap(revoke_then_unbind(irx, 10),
          "revoke, then the socket closes at once, 10 times: the queue ends "
          "without a provider (and nothing closes it twice)")
+    ok, diag = revoke_during_bind(irx)
+    ktap(ok, "revoked while bind-rx starts the queue: the bind fails with "
+         "ENODEV, the queue keeps no provider", diag)
 
     # TX: a send through a phyr binding, then its revocation.
     pattern = bytes((i * 7 + 3) & 0xff for i in range(1 << 16))
@@ -621,6 +639,63 @@ def revoke_work_after_rebind(irx):
     os.close(old)
     os.close(new)
     return lined and done, "\n".join(steps)
+
+
+def revoke_during_bind(irx):
+    """The exporter revokes while bind-rx starts the queue: the bind has
+    imported the buffer and waits in the queue's start (held by
+    netdevsim's queue_start_hold, with the netdev instance lock), the
+    revocation completes and its work waits for the lock. Released, the
+    bind must fail with ENODEV, not report a binding that the work then
+    takes away, and the queue must be left without a provider.
+    Returns (ok, diagnostic)."""
+    port = f"/sys/kernel/debug/netdevsim/netdevsim{ID_RX}/ports/0"
+    hold = f"{port}/queue_start_hold"
+    q = [{"id": QUEUE, "type": "rx"}]
+    ynl, ynlb = YnlFamily(SPEC), YnlFamily(SPEC)
+    fd = testbuf(4 << 20)
+    res, steps = {}, []
+
+    def bind():
+        try:
+            res["id"] = ynlb.do("bind-rx", {"ifindex": irx, "fd": fd,
+                                           "queues": q})["id"]
+        except NlError as e:
+            res["err"] = e.nl_msg.error
+
+    def holding():
+        with open(hold) as f:
+            return f.read().strip() == "2"
+
+    binder = threading.Thread(target=bind)
+    lined = False
+    try:
+        with open(hold, "w") as f:
+            f.write("1")
+        binder.start()
+        lined = bool(wait_for(holding))
+        steps.append(f"bind-rx held in the queue start: {lined}")
+        imp = phyr_importers(fd)
+        steps.append(f"importers: {imp}")
+        if lined and imp:
+            pins = revoke(fd)
+            steps.append(f"revoke: {pins}")
+            lined = pins == "pins 1" and holding()
+    finally:
+        with open(hold, "w") as f:
+            f.write("0")
+        if binder.ident:
+            binder.join()
+    steps.append(f"bind-rx: {res}")
+    empty = wait_for(lambda: "dmabuf" not in queue(ynl, irx, QUEUE))
+    gone = wait_for(lambda: not phyr_importers(fd))
+    steps.append(f"queue without provider: {bool(empty)}, "
+                 f"attachment gone: {bool(gone)}")
+    ynlb.sock.close()
+    ynl.sock.close()
+    os.close(fd)
+    return (lined and res.get("err") == -errno.ENODEV and bool(empty) and
+            bool(gone)), "\n".join(steps)
 
 
 def tx_send_and_revoke(ifname, dmabuf_id, txbuf, pattern):
@@ -915,6 +990,7 @@ class DevmemStream:
         self.calls = 0			# recvmsg() calls
         self.host_at_cut = None		# host memory bytes at the cut
         self.t_cut = self.t_end = None
+        self.max_frag = 0		# largest dmabuf frag
 
     def check(self, chunk, where):
         if chunk != self.pattern[self.off:self.off + len(chunk)] and \
@@ -960,6 +1036,7 @@ class DevmemStream:
                     continue
                 tokens.append(ftok)
                 self.dmabuf += fsize
+                self.max_frag = max(self.max_frag, fsize)
                 if self.cut is not None:
                     self.dmabuf_after += fsize
                     self.after_frags += 1
@@ -983,6 +1060,69 @@ class DevmemStream:
             else:
                 self.freed += devmem_dontneed(sock, tokens)
         self.t_end = time.monotonic()
+
+
+def fragmented_rx(ynl, rx, irx, total=8 << 20):
+    """Bind queue 3 to a 2M udmabuf of scattered 4K pages with
+    rx-page-size 16K: every net_iov spans four pages apart in memory,
+    which the device reaches page by page. Receive a stream of @total
+    bytes (more than the binding: net_iovs are recycled), read every frag
+    through the udmabuf's mapping."""
+    size, niov, port = 2 << 20, 16 << 10, 7005
+    q = [{"id": QUEUE, "type": "rx"}]
+    fd = udmabuf(size, scatter=True)
+    m = phyr_test(str(fd)).split()
+    nr = int(m[3]) if len(m) > 3 and m[2] == "ranges" else -1
+    ynlb = YnlFamily(SPEC)
+    try:
+        r = ynlb.do("bind-rx", {"ifindex": irx, "fd": fd, "queues": q,
+                                "rx-page-size": niov})
+    except NlError as e:
+        ktap(False, "bind-rx of scattered 4K pages with rx-page-size 16K",
+             f"{e}; {nr} ranges")
+        ktap(False, "TCP into 16K net_iovs of scattered pages", "not bound")
+        ynlb.sock.close()
+        os.close(fd)
+        return
+    ktap(nr > size // niov and
+         queue(ynl, irx, QUEUE).get("dmabuf") == r["id"],
+         "bind-rx of scattered 4K pages with rx-page-size 16K",
+         f"{nr} physical ranges in {size >> 10}K")
+    mem = mmap.mmap(fd, size)
+    pattern = stream_pattern(total)
+    sh(f"ethtool -N {rx} flow-type tcp6 dst-port {port} action {QUEUE}")
+    ls = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((ADDR_RX, port))
+    ls.listen(1)
+    ls.settimeout(60)
+    sender = peer_send_pattern(port, total)
+    st = DevmemStream(mem, 0, size, r["id"], pattern)
+    try:
+        c, _ = ls.accept()
+        c.settimeout(60)
+        st.run(c, total)
+        c.close()
+    except OSError as e:
+        st.errors.append(f"{e}")
+    finally:
+        ls.close()
+    try:
+        sender.wait(60)
+    except subprocess.TimeoutExpired:
+        sender.kill()
+        sender.wait()
+    ktap(st.off == total and not st.errors and st.dmabuf >= total // 2 and
+         st.max_frag > 4096,
+         "TCP into 16K net_iovs of scattered pages: all "
+         f"{total >> 20}M intact, read through the udmabuf's mapping",
+         f"{st.dmabuf} in frags (largest {st.max_frag}), {st.host} in host "
+         f"memory, {st.linear} linear, tokens {st.tokens} freed {st.freed}" +
+         "".join(f"\n{e}" for e in st.errors))
+    mem.close()
+    ynlb.sock.close()
+    wait_for(lambda: "dmabuf" not in queue(ynl, irx, QUEUE))
+    os.close(fd)
 
 
 def iou_devmem_rx(ynl, rx, irx, total=8 << 20, cut=3 << 20):
