@@ -932,6 +932,29 @@ def stream_pattern(n):
     return array.array("Q", range(n // 8)).tobytes()
 
 
+def listen_on(port):
+    """A TCP listener on ADDR_RX:@port, accepting within 60 s."""
+    ls = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((ADDR_RX, port))
+    ls.listen(1)
+    ls.settimeout(60)
+    return ls
+
+
+def reap(sender, errors):
+    """Wait for a peer_send_pattern() sender (killed after 60 s); its
+    failure goes to @errors."""
+    try:
+        sender.wait(60)
+    except subprocess.TimeoutExpired:
+        sender.kill()
+        sender.wait()
+    if sender.returncode:
+        errors.append(f"sender: {sender.returncode} "
+                      f"{sender.stderr.read().decode().strip()}")
+
+
 def peer_send_pattern(port, n):
     """Send stream_pattern(@n) from the peer namespace; returns Popen."""
     code = f"""
@@ -1091,11 +1114,7 @@ def fragmented_rx(ynl, rx, irx, total=8 << 20):
     mem = mmap.mmap(fd, size)
     pattern = stream_pattern(total)
     sh(f"ethtool -N {rx} flow-type tcp6 dst-port {port} action {QUEUE}")
-    ls = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind((ADDR_RX, port))
-    ls.listen(1)
-    ls.settimeout(60)
+    ls = listen_on(port)
     sender = peer_send_pattern(port, total)
     st = DevmemStream(mem, 0, size, r["id"], pattern)
     try:
@@ -1107,11 +1126,7 @@ def fragmented_rx(ynl, rx, irx, total=8 << 20):
         st.errors.append(f"{e}")
     finally:
         ls.close()
-    try:
-        sender.wait(60)
-    except subprocess.TimeoutExpired:
-        sender.kill()
-        sender.wait()
+    reap(sender, st.errors)
     ktap(st.off == total and not st.errors and st.dmabuf >= total // 2 and
          st.max_frag > 4096,
          "TCP into 16K net_iovs of scattered pages: all "
@@ -1157,11 +1172,7 @@ def iou_devmem_rx(ynl, rx, irx, total=8 << 20, cut=3 << 20):
 
     pattern = stream_pattern(total)
     sh(f"ethtool -N {rx} flow-type tcp6 dst-port {port} action {QUEUE}")
-    ls = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind((ADDR_RX, port))
-    ls.listen(1)
-    ls.settimeout(60)
+    ls = listen_on(port)
     sender = peer_send_pattern(port, total)
     st = DevmemStream(mem, base, length, r["id"], pattern)
     state = {}
@@ -1185,14 +1196,7 @@ def iou_devmem_rx(ynl, rx, irx, total=8 << 20, cut=3 << 20):
         held = held_freed = -1
     finally:
         ls.close()
-    try:
-        sender.wait(60)
-    except subprocess.TimeoutExpired:
-        sender.kill()
-        sender.wait()
-    if sender.returncode:
-        st.errors.append(f"sender: {sender.returncode} "
-                         f"{sender.stderr.read().decode().strip()}")
+    reap(sender, st.errors)
     before = st.dmabuf - st.dmabuf_after
     diag = (f"{st.off} bytes in {st.calls} calls; accepted at "
             f"{t_acc - t0:.1f} s, "
@@ -1249,11 +1253,7 @@ def iou_devmem_rx(ynl, rx, irx, total=8 << 20, cut=3 << 20):
                "ifindex": irx, "fd": fd, "queues": q}), says="revoked")
     ynlb.sock.close()
     # A new flow to the queue, read the same way: all of it in host memory.
-    ls = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind((ADDR_RX, port))
-    ls.listen(1)
-    ls.settimeout(60)
+    ls = listen_on(port)
     sender = peer_send_pattern(port, 1 << 20)
     st2 = DevmemStream(mem, base, length, r["id"], pattern)
     try:
