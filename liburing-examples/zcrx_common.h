@@ -564,6 +564,42 @@ again:
 	return 0;
 }
 
+/* ZCRX_CTRL_ADD_AREA of IORING_REGISTER_ZCRX_CTRL: liburing 2.15 knows
+ * the opcode but not this op and its layout; the kernel's.
+ */
+#define ZCRX_CTRL_OP_ADD_AREA		3
+
+struct zcrx_ctrl_add {
+	__u32	zcrx_id;
+	__u32	op;
+	__u64	__resv[2];
+	__u64	area_ptr;
+	__u64	__resv2[5];
+};
+
+/* Add area a to ifq q: 0 or -errno. */
+static inline int zcrx_add_area(struct io_uring *ring, const struct zcrx_ifq *q,
+				const struct area *a)
+{
+	struct io_uring_zcrx_area_reg area_reg;
+	struct zcrx_ctrl_add ctrl;
+
+	memset(&area_reg, 0, sizeof(area_reg));
+	area_reg.len = a->size;
+	if (a->dmabuf_fd >= 0) {
+		area_reg.flags = IORING_ZCRX_AREA_DMABUF;
+		area_reg.dmabuf_fd = a->dmabuf_fd;
+	} else {
+		area_reg.addr = (__u64)(uintptr_t)a->cpu;
+	}
+	memset(&ctrl, 0, sizeof(ctrl));
+	ctrl.zcrx_id = q->id;
+	ctrl.op = ZCRX_CTRL_OP_ADD_AREA;
+	ctrl.area_ptr = (__u64)(uintptr_t)&area_reg;
+	return io_uring_register(ring->ring_fd, IORING_REGISTER_ZCRX_CTRL,
+				 &ctrl, 0);
+}
+
 /*
  * Submit a multishot IORING_OP_RECV_ZC of fd into q's area that ends
  * after len bytes (0: at the end of the stream). A request that reached

@@ -69,6 +69,8 @@ static struct {
 	uint64_t revoke_at;
 	/* -X: netdevsim's queue_start_hold of the receiving port */
 	const char *hold_knob;
+	/* -M: try to add a dma-buf area to the registered ifq */
+	bool add_dmabuf_area;
 } cfg = {
 	.queue = -1,
 	.port = 9999,
@@ -136,6 +138,24 @@ static void server_register(struct io_uring *ring, struct area *a,
 	if (ret)
 		fail_errno(-ret, "io_uring_register_ifq(%s queue %d, %s area of %zu bytes)",
 			   cfg.ifname, cfg.queue, area_names[cfg.mem], a->size);
+	if (cfg.add_dmabuf_area) {
+		struct area b;
+
+		/*
+		 * The ifq has a user-memory area, which the kernel's copy
+		 * fallback writes: a dma-buf area is refused, after the
+		 * buffer was imported. The ifq must not notice: the stream
+		 * below lands in its area as if nothing happened.
+		 */
+		area_alloc(&b, 1 << 20, AREA_UDMABUF, "");
+		ret = zcrx_add_area(ring, q, &b);
+		printf("zcrx_nsim: ZCRX_CTRL_ADD_AREA of a dma-buf to a user-memory ifq: %s\n",
+		       ret ? strerror(-ret) : "added");
+		if (ret != -EINVAL)
+			fail("expected EINVAL");
+		munmap(b.cpu, b.size);
+		close(b.dmabuf_fd);
+	}
 	printf("zcrx_nsim: zcrx %u on %s (ifindex %u) queue %d: %s area %zu bytes, rx_buf_len %u, %u refill entries%s\n",
 	       q->id, cfg.ifname, ifindex, cfg.queue,
 	       area_names[cfg.mem], a->size,
@@ -573,7 +593,7 @@ static int run_revoke_in_register(void)
 static void usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s -i IFNAME -q QUEUE [-d | -E [-R BYTES] | -U [-R BYTES] | -O | -W | -P | -X KNOB] [-z] [-a ADDR] [-p PORT] [-n BYTES] [-s SEED] [-A AREA] [-t SECONDS]\n"
+		"usage: %s -i IFNAME -q QUEUE [-d | -E [-R BYTES] | -U [-R BYTES] | -O | -W | -P | -X KNOB | -M] [-z] [-a ADDR] [-p PORT] [-n BYTES] [-s SEED] [-A AREA] [-t SECONDS]\n"
 		"       %s -c HOST [-p PORT] [-n BYTES] [-s SEED] [-S CHUNK]\n"
 		"  -d  area from a dma-buf (udmabuf) instead of user memory\n"
 		"  -E  area from a dma-buf of the phyr test exporter\n"
@@ -592,7 +612,9 @@ static void usage(const char *prog)
 		"      if that fails with EOPNOTSUPP and nothing stays pinned\n"
 		"  -X KNOB  only register an area of a test exporter buffer and\n"
 		"      revoke it while the registration restarts the queue, held\n"
-		"      there by netdevsim's queue_start_hold file KNOB\n",
+		"      there by netdevsim's queue_start_hold file KNOB\n"
+		"  -M  with a user-memory area: add a dma-buf area to the ifq\n"
+		"      (ZCRX_CTRL_ADD_AREA), expect EINVAL, then receive as usual\n",
 		prog, prog);
 	exit(2);
 }
@@ -610,7 +632,7 @@ int main(int argc, char **argv)
 	sigemptyset(&usr1);
 	sigaddset(&usr1, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &usr1, NULL);
-	while ((c = getopt(argc, argv, "c:i:q:a:p:n:s:dEUOWPX:zA:t:S:R:h")) != -1) {
+	while ((c = getopt(argc, argv, "c:i:q:a:p:n:s:dEUOWPX:MzA:t:S:R:h")) != -1) {
 		switch (c) {
 		case 'c':
 			cfg.client = true;
@@ -667,6 +689,11 @@ int main(int argc, char **argv)
 			if (cfg.mem != AREA_USER)
 				usage(argv[0]);
 			cfg.hold_knob = optarg;
+			break;
+		case 'M':
+			if (cfg.mem != AREA_USER)
+				usage(argv[0]);
+			cfg.add_dmabuf_area = true;
 			break;
 		case 'z':
 			cfg.strict = true;

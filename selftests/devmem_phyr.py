@@ -1085,13 +1085,14 @@ class DevmemStream:
         self.t_end = time.monotonic()
 
 
-def fragmented_rx(ynl, rx, irx, total=8 << 20):
-    """Bind queue 3 to a 2M udmabuf of scattered 4K pages with
-    rx-page-size 16K: every net_iov spans four pages apart in memory,
-    which the device reaches page by page. Receive a stream of @total
-    bytes (more than the binding: net_iovs are recycled), read every frag
-    through the udmabuf's mapping."""
-    size, niov, port = 2 << 20, 16 << 10, 7005
+def fragmented_rx(ynl, rx, irx, total=16 << 20):
+    """Bind queue 3 to a 4M udmabuf of scattered 4K pages with
+    rx-page-size 16K (256 net_iovs, netdevsim's ring): every net_iov
+    spans four pages apart in memory, which the device reaches page by
+    page. Receive a stream of @total bytes (more than the binding:
+    net_iovs are recycled), read every frag through the udmabuf's
+    mapping."""
+    size, niov, port = 4 << 20, 16 << 10, 7005
     q = [{"id": QUEUE, "type": "rx"}]
     fd = udmabuf(size, scatter=True)
     m = phyr_test(str(fd)).split()

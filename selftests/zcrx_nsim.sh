@@ -5,9 +5,10 @@
 # namespace. The receiver gets header split (tcp-data-split on, hds-thresh
 # 0), RSS over queues 0-2 and an ntuple rule that steers the test port to
 # queue 3, where zcrx_nsim registers its area: user memory, then a dma-buf
-# (udmabuf). Per mode: the stream arrived whole and matched its pattern,
-# and none of it went through the kernel's copy fallback (data that did
-# not land in the area's buffers). Then a buffer of the phyr test exporter
+# (udmabuf), then user memory again with a dma-buf area added and refused
+# (ZCRX_CTRL_ADD_AREA). Per mode: the stream arrived whole and matched its
+# pattern, and none of it went through the kernel's copy fallback (data
+# that did not land in the area's buffers). Then a buffer of the phyr test exporter
 # revoked in the middle of a stream, and one revoked while the area
 # attaches; last, an io_uring registered buffer exported as a dma-buf
 # (IORING_REGISTER_EXPORT_BUFFER) as the area, and unregistered in the
@@ -54,7 +55,7 @@ run() {
 }
 
 ktap_print_header
-ktap_set_plan 18
+ktap_set_plan 20
 
 [ -d $NSIM ] || modprobe netdevsim 2>/dev/null
 [ -d $NSIM ] || ktap_exit_fail_msg "no netdevsim"
@@ -129,6 +130,9 @@ zcrx() {
 # 4, 5: area in user memory; 6, 7: area in a dma-buf
 zcrx "user memory"
 zcrx "dma-buf" -d
+# 8, 9: a dma-buf area added to a user-memory ifq (ZCRX_CTRL_ADD_AREA) is
+# refused after its import, and the ifq goes on as if nothing happened
+zcrx "user memory, then a dma-buf area refused" -M
 
 # Does queue $QUEUE of $rx have an io_uring provider? (netdev netlink)
 # Exit status 0: it has, 3: it has not, anything else: the look-up failed.
@@ -188,17 +192,17 @@ provider_dropped() {
 	return 0
 }
 
-# 8, 9: the exporter revokes the dma-buf area in the middle of a stream
+# 10, 11: the exporter revokes the dma-buf area in the middle of a stream
 revoked "dma-buf" -E
 
-# 10: the exporter revokes the buffer while the area attaches, before it maps
+# 12: the exporter revokes the buffer while the area attaches, before it maps
 out=$(./zcrx_nsim -i "$rx" -q $QUEUE -W 2>&1)
 rc=$?
 echo "$out" | sed 's/^/# /'
 ktap_test_result "dma-buf revoked while the area attaches: registration fails with ENODEV" \
 	test $rc = 0
 
-# 11: an exporter that forbids struct pages (as for P2P MMIO): the CPU
+# 13: an exporter that forbids struct pages (as for P2P MMIO): the CPU
 # copy into the area needs them, so the registration is refused
 out=$(./zcrx_nsim -i "$rx" -q $QUEUE -P 2>&1)
 rc=$?
@@ -206,19 +210,19 @@ echo "$out" | sed 's/^/# /'
 ktap_test_result "dma-buf without struct pages: registration fails with EOPNOTSUPP, nothing pinned" \
 	test $rc = 0
 
-# 12-15: the area is an io_uring registered buffer exported as a dma-buf;
+# 14-17: the area is an io_uring registered buffer exported as a dma-buf;
 # unregistering the buffer revokes it
 zcrx "io_uring buffer export" -U
 revoked "io_uring buffer export (unregistered)" -U
 
-# 16: a read-only io_uring export is refused as an area (receiving writes it)
+# 18: a read-only io_uring export is refused as an area (receiving writes it)
 out=$(./zcrx_nsim -i "$rx" -q $QUEUE -O 2>&1)
 rc=$?
 echo "$out" | sed 's/^/# /'
 ktap_test_result "read-only io_uring export as the area: registration fails with EACCES" \
 	test $rc = 0
 
-# 17, 18: the revocation's work takes the ifq's netdev and waits for the
+# 19, 20: the revocation's work takes the ifq's netdev and waits for the
 # netdev lock while the registration, holding it, restarts the queue: the
 # registration finishes with its own netdev pointer (it used ifq->netdev,
 # which the work had cleared), then the work closes the queue
