@@ -62,6 +62,8 @@ static struct {
 	/* only register a test exporter area of this mode, expect @expect */
 	const char *test_mode;
 	int expect;
+	/* -Y: @expect, or a registration that the revocation follows */
+	bool race;
 	bool strict;
 	size_t area_size;
 	int timeout;
@@ -127,6 +129,22 @@ static void server_register(struct io_uring *ring, struct area *a,
 		printf("zcrx_nsim: registration of a \"%s\" test exporter buffer: %s (expected %s), exporter pins %d\n",
 		       cfg.test_mode, ret ? strerror(-ret) : "registered",
 		       strerror(cfg.expect), pins);
+		if (cfg.race && !ret) {
+			/*
+			 * The revocation came after the setup: the ifq must
+			 * take it (the test watches its queue lose the
+			 * provider) while we hold it
+			 */
+			struct timespec most = { .tv_sec = 120 };
+			sigset_t usr1;
+
+			printf("zcrx_nsim: holding the ifq until SIGUSR1 (120 s at most)\n");
+			sigemptyset(&usr1);
+			sigaddset(&usr1, SIGUSR1);
+			if (sigtimedwait(&usr1, NULL, &most) < 0)
+				printf("zcrx_nsim: no SIGUSR1 within 120 s\n");
+			exit(0);
+		}
 		exit(ret == -cfg.expect && !pins ? 0 : 1);
 	}
 	if (cfg.mem == AREA_IOURING_RO) {
@@ -593,7 +611,7 @@ static int run_revoke_in_register(void)
 static void usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s -i IFNAME -q QUEUE [-d | -E [-R BYTES] | -U [-R BYTES] | -O | -W | -P | -X KNOB | -M] [-z] [-a ADDR] [-p PORT] [-n BYTES] [-s SEED] [-A AREA] [-t SECONDS]\n"
+		"usage: %s -i IFNAME -q QUEUE [-d | -E [-R BYTES] | -U [-R BYTES] | -O | -W | -Y | -P | -X KNOB | -M] [-z] [-a ADDR] [-p PORT] [-n BYTES] [-s SEED] [-A AREA] [-t SECONDS]\n"
 		"       %s -c HOST [-p PORT] [-n BYTES] [-s SEED] [-S CHUNK]\n"
 		"  -d  area from a dma-buf (udmabuf) instead of user memory\n"
 		"  -E  area from a dma-buf of the phyr test exporter\n"
@@ -607,6 +625,11 @@ static void usage(const char *prog)
 		"      stream to end with ENODEV before all of it arrived\n"
 		"  -W  only register an area of a test exporter buffer that is\n"
 		"      revoked while it attaches; succeed if that fails with ENODEV\n"
+		"  -Y  only register an area of a test exporter buffer that is\n"
+		"      revoked as soon as its map drops the dma_resv lock: succeed\n"
+		"      if that fails with ENODEV and nothing stays pinned, or if it\n"
+		"      registers (the revocation came after the setup), holding\n"
+		"      the ifq until SIGUSR1\n"
 		"  -P  only register an area of a test exporter buffer whose\n"
 		"      struct pages importers must not use (as P2P MMIO); succeed\n"
 		"      if that fails with EOPNOTSUPP and nothing stays pinned\n"
@@ -632,7 +655,7 @@ int main(int argc, char **argv)
 	sigemptyset(&usr1);
 	sigaddset(&usr1, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &usr1, NULL);
-	while ((c = getopt(argc, argv, "c:i:q:a:p:n:s:dEUOWPX:MzA:t:S:R:h")) != -1) {
+	while ((c = getopt(argc, argv, "c:i:q:a:p:n:s:dEUOWYPX:MzA:t:S:R:h")) != -1) {
 		switch (c) {
 		case 'c':
 			cfg.client = true;
@@ -675,6 +698,14 @@ int main(int argc, char **argv)
 			if (cfg.mem != AREA_USER)
 				usage(argv[0]);
 			cfg.mem = AREA_IOURING_RO;
+			break;
+		case 'Y':
+			if (cfg.mem == AREA_UDMABUF)
+				usage(argv[0]);
+			cfg.mem = AREA_TEST;
+			cfg.test_mode = "revoke-after-map";
+			cfg.expect = ENODEV;
+			cfg.race = true;
 			break;
 		case 'W':
 		case 'P':

@@ -8,11 +8,15 @@ upstream devmem.py covers the data paths; this covers what goes wrong:
 - bind-rx/bind-tx with bad input gets the right errno (header split off,
   queue out of range or already bound, closed fd, a file that is not a
   dma-buf, an exporter without physical ranges (vgem), bad or oversized
-  rx-page-size, a dma-buf smaller than the queue's ring, a device without
-  netmem TX);
+  rx-page-size, a dma-buf with fewer net_iovs than netdevsim's largest
+  frame takes (ENOBUFS: netdevsim's page_pool_params.mp_min_netmems), a
+  device without netmem TX);
 - a udmabuf of scattered 4K pages bound with rx-page-size 16K: a TCP
   stream lands in 16K net_iovs that span pages apart in memory, read
   back through the udmabuf's own mapping;
+- a 128K udmabuf, fewer net_iovs than netdevsim's ring: binds, and a 4M
+  stream through a socket whose receive buffer is below the binding
+  arrives intact;
 - the exporter decides: it refuses the binding (EPERM), or revokes the
   buffer while the bind attaches, before it maps (ENODEV);
 - the exporter revokes an RX binding: the queue drops its provider and
@@ -266,7 +270,7 @@ def queue(ynl, idx, qid):
 
 def main():
     print("TAP version 13")
-    print("1..45")
+    print("1..47")
     ynl = YnlFamily(SPEC)
 
     sh(f"ip netns add {NS}")
@@ -326,10 +330,11 @@ def main():
     small = udmabuf(8 << 10)
     expect("bind-rx of 8K with rx-page-size 16K", errno.EINVAL,
            lambda: bind_rx(small, **{"rx-page-size": 16 << 10}))
-    expect("bind-rx of 8K: fewer buffers than the ring", errno.EINVAL,
-           lambda: bind_rx(small))
+    expect("bind-rx of 8K: fewer net_iovs than netdevsim's largest frame",
+           errno.ENOBUFS, lambda: bind_rx(small))
     os.close(small)
     fragmented_rx(ynl, rx, irx)
+    small_rx(ynl, rx, irx)
     refused = testbuf(4 << 20, mode="refuse")
     expect("bind-rx of a buffer whose exporter refuses it", errno.EPERM,
            lambda: bind_rx(refused))
@@ -932,10 +937,13 @@ def stream_pattern(n):
     return array.array("Q", range(n // 8)).tobytes()
 
 
-def listen_on(port):
-    """A TCP listener on ADDR_RX:@port, accepting within 60 s."""
+def listen_on(port, rcvbuf=None):
+    """A TCP listener on ADDR_RX:@port, accepting within 60 s; @rcvbuf, if
+    given, is the receive buffer of the sockets it accepts."""
     ls = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if rcvbuf:
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
     ls.bind((ADDR_RX, port))
     ls.listen(1)
     ls.settimeout(60)
@@ -1085,37 +1093,33 @@ class DevmemStream:
         self.t_end = time.monotonic()
 
 
-def fragmented_rx(ynl, rx, irx, total=16 << 20):
-    """Bind queue 3 to a 4M udmabuf of scattered 4K pages with
-    rx-page-size 16K (256 net_iovs, netdevsim's ring): every net_iov
-    spans four pages apart in memory, which the device reaches page by
-    page. Receive a stream of @total bytes (more than the binding:
-    net_iovs are recycled), read every frag through the udmabuf's
-    mapping."""
-    size, niov, port = 4 << 20, 16 << 10, 7005
+def binding_rx(ynl, rx, irx, fd, size, niov, port, total, what, nr=None,
+               rcvbuf=None):
+    """Bind queue 3 to dma-buf @fd (@size bytes) with rx-page-size @niov,
+    receive a stream of @total bytes (more than the binding: net_iovs
+    are recycled) into a socket of receive buffer @rcvbuf (None: autotuned),
+    read every frag through the buffer's mapping. @what names the binding;
+    @nr, if given, is its number of physical ranges, which must exceed its
+    net_iovs. Two results."""
     q = [{"id": QUEUE, "type": "rx"}]
-    fd = udmabuf(size, scatter=True)
-    m = phyr_test(str(fd)).split()
-    nr = int(m[3]) if len(m) > 3 and m[2] == "ranges" else -1
     ynlb = YnlFamily(SPEC)
     try:
         r = ynlb.do("bind-rx", {"ifindex": irx, "fd": fd, "queues": q,
                                 "rx-page-size": niov})
     except NlError as e:
-        ktap(False, "bind-rx of scattered 4K pages with rx-page-size 16K",
-             f"{e}; {nr} ranges")
-        ktap(False, "TCP into 16K net_iovs of scattered pages", "not bound")
+        ktap(False, f"bind-rx of {what}", f"{e}")
+        ktap(False, f"TCP into {what}", "not bound")
         ynlb.sock.close()
-        os.close(fd)
         return
-    ktap(nr > size // niov and
+    ktap((nr is None or nr > size // niov) and
          queue(ynl, irx, QUEUE).get("dmabuf") == r["id"],
-         "bind-rx of scattered 4K pages with rx-page-size 16K",
-         f"{nr} physical ranges in {size >> 10}K")
+         f"bind-rx of {what}",
+         f"{size // niov} net_iovs" +
+         ("" if nr is None else f", {nr} physical ranges"))
     mem = mmap.mmap(fd, size)
     pattern = stream_pattern(total)
     sh(f"ethtool -N {rx} flow-type tcp6 dst-port {port} action {QUEUE}")
-    ls = listen_on(port)
+    ls = listen_on(port, rcvbuf)
     sender = peer_send_pattern(port, total)
     st = DevmemStream(mem, 0, size, r["id"], pattern)
     try:
@@ -1129,15 +1133,39 @@ def fragmented_rx(ynl, rx, irx, total=16 << 20):
         ls.close()
     reap(sender, st.errors)
     ktap(st.off == total and not st.errors and st.dmabuf >= total // 2 and
-         st.max_frag > 4096,
-         "TCP into 16K net_iovs of scattered pages: all "
-         f"{total >> 20}M intact, read through the udmabuf's mapping",
+         st.max_frag >= min(niov, 4096),
+         f"TCP into {what}: all {total >> 20}M intact, read through the "
+         "buffer's mapping",
          f"{st.dmabuf} in frags (largest {st.max_frag}), {st.host} in host "
          f"memory, {st.linear} linear, tokens {st.tokens} freed {st.freed}" +
          "".join(f"\n{e}" for e in st.errors))
     mem.close()
     ynlb.sock.close()
     wait_for(lambda: "dmabuf" not in queue(ynl, irx, QUEUE))
+
+
+def fragmented_rx(ynl, rx, irx):
+    """A 4M udmabuf of scattered 4K pages with rx-page-size 16K: every
+    net_iov spans four pages apart in memory, which the device reaches
+    page by page. 16M through it."""
+    size = 4 << 20
+    fd = udmabuf(size, scatter=True)
+    m = phyr_test(str(fd)).split()
+    nr = int(m[3]) if len(m) > 3 and m[2] == "ranges" else -1
+    binding_rx(ynl, rx, irx, fd, size, 16 << 10, 7005, 16 << 20,
+               "scattered 4K pages with rx-page-size 16K", nr=nr)
+    os.close(fd)
+
+
+def small_rx(ynl, rx, irx):
+    """A 128K udmabuf, 32 net_iovs of 4K: fewer than netdevsim's ring of
+    256, enough for its largest frame (16). The socket's receive buffer (64K)
+    stays below the binding, so out-of-order frames cannot hold every
+    net_iov while the one that fills the gap has none. 4M through it."""
+    size = 128 << 10
+    fd = udmabuf(size)
+    binding_rx(ynl, rx, irx, fd, size, 4096, 7006, 4 << 20,
+               "128K (32 net_iovs, fewer than the ring)", rcvbuf=64 << 10)
     os.close(fd)
 
 
