@@ -98,6 +98,25 @@ static int run_client(void)
 
 /* ---- server ---- */
 
+/*
+ * Hold the ifq until the test sends SIGUSR1 (blocked since main() started,
+ * so that one sent early stays pending), at most @secs: the test looks at
+ * the queue while the ifq still exists. The bound only matters when nobody
+ * sends the signal.
+ */
+static void hold_until_usr1(int secs)
+{
+	struct timespec most = { .tv_sec = secs };
+	sigset_t usr1;
+
+	printf("zcrx_nsim: holding the ifq until SIGUSR1 (%d s at most)\n", secs);
+	fflush(stdout);
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	if (sigtimedwait(&usr1, NULL, &most) < 0)
+		printf("zcrx_nsim: no SIGUSR1 within %d s\n", secs);
+}
+
 static const char *const area_names[] = {
 	[AREA_USER] = "user-memory",
 	[AREA_UDMABUF] = "dma-buf (udmabuf)",
@@ -135,14 +154,7 @@ static void server_register(struct io_uring *ring, struct area *a,
 			 * take it (the test watches its queue lose the
 			 * provider) while we hold it
 			 */
-			struct timespec most = { .tv_sec = 120 };
-			sigset_t usr1;
-
-			printf("zcrx_nsim: holding the ifq until SIGUSR1 (120 s at most)\n");
-			sigemptyset(&usr1);
-			sigaddset(&usr1, SIGUSR1);
-			if (sigtimedwait(&usr1, NULL, &most) < 0)
-				printf("zcrx_nsim: no SIGUSR1 within 120 s\n");
+			hold_until_usr1(120);
 			exit(0);
 		}
 		exit(ret == -cfg.expect && !pins ? 0 : 1);
@@ -315,21 +327,12 @@ static int run_server(void)
 	}
 	close(fd);
 	if (revoked) {
-		struct timespec most = { .tv_sec = 600 };
-		sigset_t usr1;
-
 		/* Let the test see the queue without its provider while the
 		 * ifq still exists (closing it is the kernel's job), until the
-		 * test says it has looked. The bound only matters when nobody
-		 * sends the signal: the test's netlink look-ups take a minute
+		 * test says it has looked: its netlink look-ups take a minute
 		 * on a loaded emulated machine.
 		 */
-		printf("zcrx_nsim: holding the ifq until SIGUSR1 (600 s at most)\n");
-		fflush(stdout);
-		sigemptyset(&usr1);
-		sigaddset(&usr1, SIGUSR1);
-		if (sigtimedwait(&usr1, NULL, &most) < 0)
-			printf("zcrx_nsim: no SIGUSR1 within 600 s\n");
+		hold_until_usr1(600);
 	}
 
 	if (q.stats) {
@@ -551,7 +554,6 @@ static int run_revoke_in_register(void)
 	const char *budget = getenv("PHYR_BUDGET");
 	/* 20 s on a fast machine, at most a quarter of the suite's budget */
 	int secs = 20 * (scale && atoi(scale) > 0 ? atoi(scale) : 1);
-	struct timespec most = { .tv_sec = 600 };
 	bool held, lined = false, still = false;
 	struct reg_thread r = { 0 };
 	char cmd[32], reply[32] = "";
@@ -559,7 +561,6 @@ static int run_revoke_in_register(void)
 	struct zcrx_ifq q;
 	struct area a;
 	pthread_t t;
-	sigset_t usr1;
 	int err;
 
 	if (budget && atoi(budget) / 4 > 0 && atoi(budget) / 4 < secs)
@@ -598,11 +599,7 @@ static int run_revoke_in_register(void)
 		printf("zcrx_nsim: FAIL\n");
 		return 1;
 	}
-	printf("zcrx_nsim: holding the ifq until SIGUSR1 (600 s at most)\n");
-	sigemptyset(&usr1);
-	sigaddset(&usr1, SIGUSR1);
-	if (sigtimedwait(&usr1, NULL, &most) < 0)
-		printf("zcrx_nsim: no SIGUSR1 within 600 s\n");
+	hold_until_usr1(600);
 	io_uring_queue_exit(&ring);
 	printf("zcrx_nsim: PASS\n");
 	return 0;
