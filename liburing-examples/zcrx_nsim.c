@@ -73,6 +73,8 @@ static struct {
 	const char *hold_knob;
 	/* -M: try to add a dma-buf area to the registered ifq */
 	bool add_dmabuf_area;
+	/* -D: buffers go back to the kernel this long after their data came */
+	unsigned int refill_delay_us;
 } cfg = {
 	.queue = -1,
 	.port = 9999,
@@ -204,6 +206,46 @@ struct rx_state {
 	int revoke_err;		/* the error that ended the request after a revocation */
 };
 
+/*
+ * -D: a consumer that keeps its buffers for a while after their data came,
+ * as a forwarder does until the data was sent on: they go back to the
+ * refill ring cfg.refill_delay_us later, in order. The area runs dry
+ * while TCP's window stays open (the data left the socket).
+ */
+#define REFILL_LATER_MAX	65536
+static struct {
+	uint64_t due_ns;
+	__u64 off;
+	__u32 len;
+} refills[REFILL_LATER_MAX];
+static unsigned int refill_head, refill_tail;
+
+static void refill_due(struct zcrx_ifq *q, bool all)
+{
+	uint64_t now = now_ns();
+
+	while (refill_head != refill_tail) {
+		unsigned int i = refill_head % REFILL_LATER_MAX;
+
+		if (!all && refills[i].due_ns > now)
+			break;
+		zcrx_refill(q, refills[i].off, refills[i].len);
+		refill_head++;
+	}
+}
+
+static void refill_later(__u64 off, __u32 len)
+{
+	unsigned int i;
+
+	if (refill_tail - refill_head == REFILL_LATER_MAX)
+		fail("more than %u buffers held", REFILL_LATER_MAX);
+	i = refill_tail++ % REFILL_LATER_MAX;
+	refills[i].due_ns = now_ns() + cfg.refill_delay_us * 1000ull;
+	refills[i].off = off;
+	refills[i].len = len;
+}
+
 static void rx_one(struct rx_state *st, const struct io_uring_cqe *cqe,
 		   const struct area *a, struct zcrx_ifq *q)
 {
@@ -230,7 +272,10 @@ static void rx_one(struct rx_state *st, const struct io_uring_cqe *cqe,
 	}
 	st->received += cqe->res;
 	st->completions++;
-	zcrx_refill(q, off, cqe->res);
+	if (cfg.refill_delay_us)
+		refill_later(off, cqe->res);
+	else
+		zcrx_refill(q, off, cqe->res);
 }
 
 /*
@@ -285,6 +330,12 @@ static int run_server(void)
 	zcrx_arm(&ring, fd, &q);
 	while (!st.eof) {
 		struct __kernel_timespec ts = { .tv_sec = 1 };
+
+		if (cfg.refill_delay_us) {
+			/* wake up in time to give delayed buffers back */
+			ts.tv_sec = 0;
+			ts.tv_nsec = cfg.refill_delay_us * 1000ll / 4 + 1000;
+		}
 		struct io_uring_cqe *cqe;
 		unsigned int head, seen = 0;
 
@@ -294,6 +345,7 @@ static int run_server(void)
 		ret = io_uring_submit_and_wait_timeout(&ring, &cqe, 1, &ts, NULL);
 		if (ret < 0 && ret != -ETIME && ret != -EINTR)
 			fail_errno(-ret, "io_uring_submit_and_wait_timeout");
+		refill_due(&q, false);
 		if (!io_uring_cq_ready(&ring))
 			continue;
 
@@ -608,7 +660,7 @@ static int run_revoke_in_register(void)
 static void usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s -i IFNAME -q QUEUE [-d | -E [-R BYTES] | -U [-R BYTES] | -O | -W | -Y | -P | -X KNOB | -M] [-z] [-a ADDR] [-p PORT] [-n BYTES] [-s SEED] [-A AREA] [-t SECONDS]\n"
+		"usage: %s -i IFNAME -q QUEUE [-d | -E [-R BYTES] | -U [-R BYTES] | -O | -W | -Y | -P | -X KNOB | -M] [-z] [-a ADDR] [-p PORT] [-n BYTES] [-s SEED] [-A AREA] [-t SECONDS] [-D USEC]\n"
 		"       %s -c HOST [-p PORT] [-n BYTES] [-s SEED] [-S CHUNK]\n"
 		"  -d  area from a dma-buf (udmabuf) instead of user memory\n"
 		"  -E  area from a dma-buf of the phyr test exporter\n"
@@ -634,7 +686,9 @@ static void usage(const char *prog)
 		"      revoke it while the registration restarts the queue, held\n"
 		"      there by netdevsim's queue_start_hold file KNOB\n"
 		"  -M  with a user-memory area: add a dma-buf area to the ifq\n"
-		"      (ZCRX_CTRL_ADD_AREA), expect EINVAL, then receive as usual\n",
+		"      (ZCRX_CTRL_ADD_AREA), expect EINVAL, then receive as usual\n"
+		"  -D USEC  give each buffer back to the kernel USEC after its\n"
+		"      data came (as a forwarder that holds it until sent on)\n",
 		prog, prog);
 	exit(2);
 }
@@ -652,7 +706,7 @@ int main(int argc, char **argv)
 	sigemptyset(&usr1);
 	sigaddset(&usr1, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &usr1, NULL);
-	while ((c = getopt(argc, argv, "c:i:q:a:p:n:s:dEUOWYPX:MzA:t:S:R:h")) != -1) {
+	while ((c = getopt(argc, argv, "c:i:q:a:p:n:s:dEUOWYPX:MzA:t:S:R:D:h")) != -1) {
 		switch (c) {
 		case 'c':
 			cfg.client = true;
@@ -731,6 +785,9 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			cfg.timeout = atoi(optarg);
+			break;
+		case 'D':
+			cfg.refill_delay_us = atoi(optarg);
 			break;
 		case 'S':
 			cfg.chunk = parse_size("-S", optarg);

@@ -1172,7 +1172,7 @@ static void check_iou_held(int ring)
 	long before, registered, after_unreg, released = -1;
 	struct timespec t0, t1;
 	char cmd[64], reply[32];
-	int fd, ret, i;
+	int fd, ret, dev_ret, i;
 	char *mem;
 
 	/*
@@ -1201,6 +1201,9 @@ static void check_iou_held(int ring)
 	ret = iou_reg(ring, IORING_UNREGISTER_BUFFERS, NULL, 0);
 	after_unreg = pins_settled();
 	ret = ret ? ret : iou_revoked(fd, 0);
+	/* invalidated: the holder's device starts no DMA any more */
+	snprintf(cmd, sizeof(cmd), "sgt-dev %d write", fd);
+	dev_ret = phyr_test_cmd(cmd, reply, sizeof(reply));
 	/* the holder lets go 3 s after the invalidation */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < 150; i++) {
@@ -1210,11 +1213,13 @@ static void check_iou_held(int ring)
 		usleep(100000);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ksft_print_msg("%s: pins %ld at rest, %ld registered, %ld after unregister, %ld %.1f s later\n",
+	ksft_print_msg("%s: pins %ld at rest, %ld registered, %ld after unregister, %ld %.1f s later; the holder's device after the invalidation: %s\n",
 		       name, before, registered, after_unreg, released,
-		       t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+		       t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9,
+		       strerror(-dev_ret));
 	/* 8 MiB is 2048 pinned pages; 9p's own pins come and go */
-	ksft_test_result(ret == -ENODEV && registered >= before + 2048 &&
+	ksft_test_result(ret == -ENODEV && dev_ret == -ENODEV &&
+			 registered >= before + 2048 &&
 			 after_unreg >= before + 2048 - 64 &&
 			 released <= before + 64,
 			 "%s\n", name);
@@ -1385,7 +1390,7 @@ int main(int argc, char **argv)
 		iommu_main();
 	if (argc > 1 && !strcmp(argv[1], "--io-uring"))
 		iou_main();
-	ksft_set_plan(40);
+	ksft_set_plan(42);
 
 	check_udmabuf("udmabuf 4K pages", 0, 64 * page_size, 0, 64 * page_size);
 	check_udmabuf("udmabuf 4K window", 0, 64 * page_size, 5 * page_size,
@@ -1442,9 +1447,23 @@ int main(int argc, char **argv)
 	fd = vgem_dmabuf();
 	if (fd < 0) {
 		ksft_test_result_fail("sgt of a vgem buffer: no vgem device\n");
+		ksft_test_result_fail("sgt-sync of a vgem buffer: no vgem device\n");
+		ksft_test_result_fail("sgt-hold of a vgem buffer: no vgem device\n");
 	} else {
 		snprintf(cmd, sizeof(cmd), "sgt %d", fd);
 		expect_cmd_errno("sgt of a vgem buffer (exporter without map_phyr)",
+				 cmd, EOPNOTSUPP);
+		/*
+		 * The importers that write through their table or keep it
+		 * past an invalidation leave another driver's buffer alone:
+		 * its exporter (vgem: its own map_dma_buf) may move the
+		 * memory once it invalidates
+		 */
+		snprintf(cmd, sizeof(cmd), "sgt-sync %d", fd);
+		expect_cmd_errno("sgt-sync of a vgem buffer (its exporter makes its tables)",
+				 cmd, EOPNOTSUPP);
+		snprintf(cmd, sizeof(cmd), "sgt-hold %d 1000", fd);
+		expect_cmd_errno("sgt-hold of a vgem buffer (its exporter makes its tables)",
 				 cmd, EOPNOTSUPP);
 		close(fd);
 	}

@@ -19,6 +19,9 @@
 # for the lock inside the registration; and an area too small for the
 # largest frame netdevsim copies is refused, and a revocation between
 # the area's import and the end of its setup fails the registration.
+# Last, a consumer that keeps its buffers a while lets the area run dry:
+# netdevsim holds the next frame until buffers come back instead of
+# dropping it.
 set -u
 cd "$(dirname "$0")" || exit 1
 . ./ktap_helpers.sh
@@ -57,7 +60,7 @@ run() {
 }
 
 ktap_print_header
-ktap_set_plan 22
+ktap_set_plan 23
 
 [ -d $NSIM ] || modprobe netdevsim 2>/dev/null
 [ -d $NSIM ] || ktap_exit_fail_msg "no netdevsim"
@@ -312,4 +315,31 @@ elif [ $hits = 0 ]; then
 else
 	ktap_test_pass "$desc"
 fi
+# 23: a consumer that keeps its buffers (zcrx_nsim -D: each goes back to
+# the kernel 50 ms after its data came, as a forwarder holds it until sent
+# on) with an area of 64 buffers of 4K: the data left the socket, so TCP's
+# window stays open, and the area runs dry. netdevsim holds the frame that
+# finds no free buffer until buffers come back (and stops its peer once its
+# queue is full) instead of dropping it: the stream arrives whole with no
+# frame dropped on either side
+drops() {
+	echo $(( $(cat /sys/class/net/"$rx"/statistics/rx_dropped) +
+		 $(ip netns exec $NS cat /sys/class/net/"$tx"/statistics/tx_dropped) ))
+}
+d0=$(drops)
+log=$(mktemp)
+./zcrx_nsim -i "$rx" -q $QUEUE -a $ADDR_RX -p $PORT -n 4M -A 256K -D 50000 \
+	-t 120 >"$log" 2>&1 &
+srv=$!
+nsim_wait_listen $PORT $srv
+run ip netns exec $NS ./zcrx_nsim -c $ADDR_RX -p $PORT -n 4M
+reap $srv 120
+rc=$?
+srv=
+dropped=$(( $(drops) - d0 ))
+sed 's/^/# /' "$log"
+rm -f "$log"
+echo "# frames dropped by the two ports: $dropped"
+ktap_test_result "buffers kept 50 ms by the consumer, 64-buffer area: 4M received and verified, no frame dropped while the area is empty" \
+	test $rc = 0 -a $dropped = 0
 ktap_finished
