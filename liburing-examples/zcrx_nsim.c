@@ -220,14 +220,14 @@ static struct {
 } refills[REFILL_LATER_MAX];
 static unsigned int refill_head, refill_tail;
 
-static void refill_due(struct zcrx_ifq *q, bool all)
+static void refill_due(struct zcrx_ifq *q)
 {
 	uint64_t now = now_ns();
 
 	while (refill_head != refill_tail) {
 		unsigned int i = refill_head % REFILL_LATER_MAX;
 
-		if (!all && refills[i].due_ns > now)
+		if (refills[i].due_ns > now)
 			break;
 		zcrx_refill(q, refills[i].off, refills[i].len);
 		refill_head++;
@@ -333,8 +333,10 @@ static int run_server(void)
 
 		if (cfg.refill_delay_us) {
 			/* wake up in time to give delayed buffers back */
-			ts.tv_sec = 0;
-			ts.tv_nsec = cfg.refill_delay_us * 1000ll / 4 + 1000;
+			uint64_t ns = cfg.refill_delay_us * 1000ull / 4 + 1000;
+
+			ts.tv_sec = ns / 1000000000ull;
+			ts.tv_nsec = ns % 1000000000ull;
 		}
 		struct io_uring_cqe *cqe;
 		unsigned int head, seen = 0;
@@ -345,7 +347,7 @@ static int run_server(void)
 		ret = io_uring_submit_and_wait_timeout(&ring, &cqe, 1, &ts, NULL);
 		if (ret < 0 && ret != -ETIME && ret != -EINTR)
 			fail_errno(-ret, "io_uring_submit_and_wait_timeout");
-		refill_due(&q, false);
+		refill_due(&q);
 		if (!io_uring_cq_ready(&ring))
 			continue;
 
