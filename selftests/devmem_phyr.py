@@ -904,12 +904,18 @@ def iou_read_only(irx):
         mem.close()
 
 
-def pins_held():
-    """FOLL_PIN references taken and not released, system-wide."""
+def pin_counts():
+    """FOLL_PIN references (acquired, released) since boot, system-wide."""
     with open("/proc/sys/vm/stat_refresh", "w") as f:
         f.write("1")
     v = dict(line.split() for line in open("/proc/vmstat"))
-    return int(v["nr_foll_pin_acquired"]) - int(v["nr_foll_pin_released"])
+    return int(v["nr_foll_pin_acquired"]), int(v["nr_foll_pin_released"])
+
+
+def pins_held():
+    """FOLL_PIN references taken and not released, system-wide."""
+    acquired, released = pin_counts()
+    return acquired - released
 
 
 def pins_settled():
@@ -1186,8 +1192,12 @@ def iou_devmem_rx(ynl, rx, irx, total=8 << 20, cut=3 << 20):
     if ring < 0:
         raise OSError(-ring, "io_uring_setup")
     pins0 = pins_settled()
+    # What the registration pinned, counted by acquisitions alone: an
+    # earlier case's buffer unpinned meanwhile (its binding's deferred
+    # teardown) must not hide them (CI saw "0 pages pinned" that way).
+    acquired0 = pin_counts()[0]
     err = iou_register(ring, ctypes.addressof(cbuf), size)
-    pinned = pins_settled() - pins0
+    pinned = pin_counts()[0] - acquired0
     fd = iou_export(ring, 0, base, length)
     if err or fd < 0:
         raise OSError(-(err or fd), f"register {err}, export {fd}")

@@ -30,6 +30,10 @@
 # ZCRX_RDMA_OPTS (more zcrx_rdma options for the pipeline's runs, e.g.
 # "-H 2M -b 512K": flow control, see docs/benchmarks.md).
 # ZCRX_RDMA_TYPE=siw runs the RDMA side on soft-iWARP instead of rxe.
+# ZCRX_RDMA_PAUSE=on turns TX pause on at the receiving netdevsim port
+# (ethtool -A): a frame that finds the zcrx area empty waits for a buffer
+# instead of being dropped (up to 250 ms); the bench's "drops" column
+# counts the port's rx_dropped over each run.
 set -u
 cd "$(dirname "$0")" || exit 1
 . ./ktap_helpers.sh
@@ -225,9 +229,12 @@ bench)
 	echo "===== pipeline NIC -> io_uring buffer export -> RDMA WRITE vs recv() + ibv_reg_mr() ====="
 	read -r mhz src <<<"$(tsc_mhz)"
 	[ -n "$mhz" ] || { echo "zcrx_rdma.sh: no TSC frequency"; exit 1; }
+	PAUSE=${ZCRX_RDMA_PAUSE:-off}
 	setup || { echo "zcrx_rdma.sh: setup failed"; exit 1; }
-	echo "TSC $mhz MHz ($src), $(nproc) CPUs; $BYTES per run, sink window $WINDOW, zcrx buffers $BUF${OPTS[*]:+, pipeline options ${OPTS[*]}}, $ROUNDS rounds, modes alternated; CPU time of the whole guest (/proc/stat) over accept() .. last WRITE completed"
-	printf '%-5s %-5s %9s %8s %8s %s\n' round mode MB/s secs cyc/B copies
+	ethtool -A "$rx" autoneg off rx off tx "$PAUSE" ||
+		{ echo "zcrx_rdma.sh: ethtool -A $rx tx $PAUSE failed"; exit 1; }
+	echo "TSC $mhz MHz ($src), $(nproc) CPUs; $BYTES per run, sink window $WINDOW, zcrx buffers $BUF${OPTS[*]:+, pipeline options ${OPTS[*]}}, TX pause $PAUSE at $rx, $ROUNDS rounds, modes alternated; CPU time of the whole guest (/proc/stat) over accept() .. last WRITE completed"
+	printf '%-5s %-5s %9s %8s %8s %6s %s\n' round mode MB/s secs cyc/B drops copies
 	fails=0
 	res=$log.res
 	for r in $(seq "$ROUNDS"); do
@@ -235,6 +242,7 @@ bench)
 		for m in $modes; do
 			extra=()
 			[ "$m" = zcrx ] && extra=(-B "$BUF" "${OPTS[@]}")
+			drop0=$(cat "/sys/class/net/$rx/statistics/rx_dropped")
 			if ! pipe "$m" "$BYTES" -W "$WINDOW" "${extra[@]}" -t 300; then
 				fails=$((fails + 1))
 				show "# "
@@ -242,13 +250,14 @@ bench)
 			fi
 			line=$(grep '^RESULT ' "$log.fwd")
 			copies=$(sed -n 's/.*copies per byte: //p' "$log.fwd")
-			awk -v r="$r" -v m="$m" -v mhz="$mhz" -v c="$copies" \
+			drops=$(( $(cat "/sys/class/net/$rx/statistics/rx_dropped") - drop0 ))
+			awk -v r="$r" -v m="$m" -v mhz="$mhz" -v c="$copies" -v d="$drops" \
 			    -v b="$(field bytes "$line")" -v s="$(field secs "$line")" \
 			    -v mbps="$(field MBps "$line")" -v hz="$(field hz "$line")" \
 			    -v u="$(field cpu_user "$line")" -v sy="$(field cpu_sys "$line")" \
 			    -v i="$(field cpu_irq "$line")" -v out="$res" 'BEGIN {
 				cpb = (u + sy + i) / hz * mhz * 1e6 / b
-				printf "%-5s %-5s %9.2f %8.2f %8.2f %s\n", r, m, mbps, s, cpb, c
+				printf "%-5s %-5s %9.2f %8.2f %8.2f %6d %s\n", r, m, mbps, s, cpb, d, c
 				printf "%s %s %s %s\n", r, m, mbps, cpb >> out
 			}'
 		done
