@@ -30,10 +30,11 @@
 # ZCRX_RDMA_OPTS (more zcrx_rdma options for the pipeline's runs, e.g.
 # "-H 2M -b 512K": flow control, see docs/benchmarks.md).
 # ZCRX_RDMA_TYPE=siw runs the RDMA side on soft-iWARP instead of rxe.
-# ZCRX_RDMA_PAUSE=on turns TX pause on at the receiving netdevsim port
-# (ethtool -A): a frame that finds the zcrx area empty waits for a buffer
-# instead of being dropped (up to 250 ms); the bench's "drops" column
-# counts the port's rx_dropped over each run.
+# ZCRX_RDMA_PAUSE (on) is TX pause at the receiving netdevsim port
+# (ethtool -A): on, a frame that finds the zcrx area empty waits for a
+# buffer (up to 250 ms) as behind a NIC with flow control; off, it is
+# dropped and TCP retransmits. The bench's "drops" column counts the
+# port's rx_dropped over each run (docs/benchmarks.md, session 25).
 set -u
 cd "$(dirname "$0")" || exit 1
 . ./ktap_helpers.sh
@@ -229,7 +230,7 @@ bench)
 	echo "===== pipeline NIC -> io_uring buffer export -> RDMA WRITE vs recv() + ibv_reg_mr() ====="
 	read -r mhz src <<<"$(tsc_mhz)"
 	[ -n "$mhz" ] || { echo "zcrx_rdma.sh: no TSC frequency"; exit 1; }
-	PAUSE=${ZCRX_RDMA_PAUSE:-off}
+	PAUSE=${ZCRX_RDMA_PAUSE:-on}
 	setup || { echo "zcrx_rdma.sh: setup failed"; exit 1; }
 	ethtool -A "$rx" autoneg off rx off tx "$PAUSE" ||
 		{ echo "zcrx_rdma.sh: ethtool -A $rx tx $PAUSE failed"; exit 1; }
