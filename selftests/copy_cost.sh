@@ -7,7 +7,7 @@
 # pipeline removes the application's copy and nothing else of that
 # transfer's work). COPY_COST_MIB (512) sizes the file, COPY_COST_ROUNDS (5)
 # the reads; the median is printed last.
-set -u
+set -u -o pipefail
 cd "$(dirname "$0")" || exit 1
 . ./nsim_lib.sh
 MIB=${COPY_COST_MIB:-512}
@@ -26,4 +26,5 @@ for i in $(seq "$ROUNDS"); do
 	awk -v t=$((b1 - b0)) -v mhz="$mhz" -v mib="$MIB" -v hz="$(getconf CLK_TCK)" \
 	    'BEGIN { printf "%.2f\n", t / hz * mhz * 1e6 / (mib * 1048576) }'
 done | sort -n | awk '{ v[NR] = $1; printf "  %s cyc/B\n", $1 }
-	END { printf "median: %s cycles per byte copied\n", v[int((NR + 1) / 2)] }'
+	END { if (!NR) exit 1
+		printf "median (lower for an even count): %s cycles per byte copied\n", v[int((NR + 1) / 2)] }'
