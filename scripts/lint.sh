@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # The kernel's own static checks on the series, the ones that need no
-# build (issue 15, item 5; W=1 builds of every commit are
-# scripts/bisect-build.sh's):
+# build (issue 15, item 5; scripts/static-checks.sh builds the touched
+# files with W=1 and sparse, scripts/bisect-build.sh every commit):
 #   - checkpatch.pl --strict on every patch in kernel/patches: any ERROR,
 #     WARNING or CHECK fails, except "Unknown commit id" on a Fixes: tag
 #     (the base is a release tarball without git history, so checkpatch

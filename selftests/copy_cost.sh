@@ -4,8 +4,8 @@
 # unit of zcrx_rdma.sh bench (cycles per byte of busy guest CPU, /proc/stat,
 # at the TSC frequency): dd of a tmpfs file to /dev/null, i.e. copy_to_user
 # of page-cache pages as recv() does (docs/benchmarks.md, issue 14: the
-# pipeline removes the application's copy and nothing else of that
-# transfer's work). COPY_COST_MIB (512) sizes the file, COPY_COST_ROUNDS (5)
+# copy the pipeline removes from the application, for scale; the source
+# here is cache-cold, recv()'s is freshly written, so it is approximate). COPY_COST_MIB (512) sizes the file, COPY_COST_ROUNDS (5)
 # the reads; the median is printed last.
 set -u -o pipefail
 cd "$(dirname "$0")" || exit 1
