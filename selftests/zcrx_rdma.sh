@@ -30,11 +30,13 @@
 # ZCRX_RDMA_OPTS (more zcrx_rdma options for the pipeline's runs, e.g.
 # "-H 2M -b 512K": flow control, see docs/benchmarks.md).
 # ZCRX_RDMA_TYPE=siw runs the RDMA side on soft-iWARP instead of rxe.
-# ZCRX_RDMA_PAUSE (on) is TX pause at the receiving netdevsim port
-# (ethtool -A): on, a frame that finds the zcrx area empty waits for a
-# buffer (up to 250 ms) as behind a NIC with flow control; off, it is
-# dropped and TCP retransmits. The bench's "drops" column counts the
-# port's rx_dropped over each run (docs/benchmarks.md, session 25).
+# ZCRX_RDMA_PAUSE (on; bench, one and demo) is TX pause at the receiving
+# netdevsim port (ethtool -A): on, a frame that finds the zcrx area empty
+# waits for a buffer (up to 250 ms) as behind a NIC with flow control;
+# off, it is dropped and TCP retransmits. The bench's "drops" column
+# counts the frames netdevsim dropped over each run: the receiving port's
+# rx_dropped (no buffer) and the sending port's tx_dropped (the receiving
+# queue full) (docs/benchmarks.md, session 25).
 set -u
 cd "$(dirname "$0")" || exit 1
 . ./ktap_helpers.sh
@@ -132,6 +134,19 @@ pipe() {
 	return $rc
 }
 
+# set_pause: TX pause at the receiving port as ZCRX_RDMA_PAUSE says
+set_pause() {
+	PAUSE=${ZCRX_RDMA_PAUSE:-on}
+	ethtool -A "$rx" autoneg off rx off tx "$PAUSE" ||
+		{ echo "zcrx_rdma.sh: ethtool -A $rx tx $PAUSE failed"; return 1; }
+}
+
+# drops: the frames netdevsim dropped so far between the two ports
+drops() {
+	echo $(( $(cat "/sys/class/net/$rx/statistics/rx_dropped") +
+		 $(ip netns exec $NS_SRC cat "/sys/class/net/$tx/statistics/tx_dropped") ))
+}
+
 _sink_ready() { grep -q 'sink listening' "$log.sink" || ! alive "$1"; }
 
 # field NAME LINE: the value of NAME=... in LINE
@@ -206,16 +221,21 @@ one)
 	# one MODE BYTES [zcrx_rdma options]: one transfer, everything shown
 	shift
 	setup || { echo "zcrx_rdma.sh: setup failed"; exit 1; }
+	set_pause || exit 1
+	echo "TX pause $PAUSE at $rx"
+	drop0=$(drops)
 	pipe "$@"
 	rc=$?
 	show ""
+	echo "netdevsim dropped $(( $(drops) - drop0 )) frames"
 	rxe_counters $D0
 	rxe_counters $D1
 	exit $rc
 	;;
 demo)
 	setup || { echo "zcrx_rdma.sh: setup failed"; exit 1; }
-	echo "netdevsim $rx (queue $QUEUE) <- $tx in netns $NS_SRC; $D0 -> $D1 in netns $NS_SINK"
+	set_pause || exit 1
+	echo "netdevsim $rx (queue $QUEUE, TX pause $PAUSE) <- $tx in netns $NS_SRC; $D0 -> $D1 in netns $NS_SINK"
 	pipe zcrx 16M
 	rc=$?
 	show ""
@@ -230,10 +250,8 @@ bench)
 	echo "===== pipeline NIC -> io_uring buffer export -> RDMA WRITE vs recv() + ibv_reg_mr() ====="
 	read -r mhz src <<<"$(tsc_mhz)"
 	[ -n "$mhz" ] || { echo "zcrx_rdma.sh: no TSC frequency"; exit 1; }
-	PAUSE=${ZCRX_RDMA_PAUSE:-on}
 	setup || { echo "zcrx_rdma.sh: setup failed"; exit 1; }
-	ethtool -A "$rx" autoneg off rx off tx "$PAUSE" ||
-		{ echo "zcrx_rdma.sh: ethtool -A $rx tx $PAUSE failed"; exit 1; }
+	set_pause || exit 1
 	echo "TSC $mhz MHz ($src), $(nproc) CPUs; $BYTES per run, sink window $WINDOW, zcrx buffers $BUF${OPTS[*]:+, pipeline options ${OPTS[*]}}, TX pause $PAUSE at $rx, $ROUNDS rounds, modes alternated; CPU time of the whole guest (/proc/stat) over accept() .. last WRITE completed"
 	printf '%-5s %-5s %9s %8s %8s %6s %s\n' round mode MB/s secs cyc/B drops copies
 	fails=0
@@ -243,7 +261,7 @@ bench)
 		for m in $modes; do
 			extra=()
 			[ "$m" = zcrx ] && extra=(-B "$BUF" "${OPTS[@]}")
-			drop0=$(cat "/sys/class/net/$rx/statistics/rx_dropped")
+			drop0=$(drops)
 			if ! pipe "$m" "$BYTES" -W "$WINDOW" "${extra[@]}" -t 300; then
 				fails=$((fails + 1))
 				show "# "
@@ -251,7 +269,7 @@ bench)
 			fi
 			line=$(grep '^RESULT ' "$log.fwd")
 			copies=$(sed -n 's/.*copies per byte: //p' "$log.fwd")
-			drops=$(( $(cat "/sys/class/net/$rx/statistics/rx_dropped") - drop0 ))
+			drops=$(( $(drops) - drop0 ))
 			awk -v r="$r" -v m="$m" -v mhz="$mhz" -v c="$copies" -v d="$drops" \
 			    -v b="$(field bytes "$line")" -v s="$(field secs "$line")" \
 			    -v mbps="$(field MBps "$line")" -v hz="$(field hz "$line")" \
