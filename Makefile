@@ -18,7 +18,7 @@
 S := scripts
 SUITES ?=
 
-.PHONY: all run check kernel kernel-bench bench bench-iommu debug-cost rootfs selftests rdma-core rdma-core-tests liburing-tests perftest vm patches lint clean distclean
+.PHONY: all run check kernel kernel-bench bench bench-iommu debug-cost rootfs selftests rdma-core rdma-core-tests liburing-tests perftest vm patches lint static-checks clean distclean
 
 all: check
 
@@ -92,6 +92,12 @@ patches:
 lint:
 	@$(S)/apply-series.sh
 	@$(S)/lint.sh
+
+# W=1 and sparse (built by scripts/build-sparse.sh) on the C files the
+# series adds or changes, new warnings against the base only
+# (scripts/static-checks.sh; two partial builds, on demand)
+static-checks: kernel
+	@$(S)/static-checks.sh
 
 clean:
 	rm -rf build

@@ -8,8 +8,11 @@
 # lacks it, and sid's binary package needs glibc 2.38. 0.6.5~rc1 built
 # from source on bookworm passes the check. The tarball is downloaded once
 # and its sha256 checked (PHYR_SPARSE_URL, PHYR_SPARSE_SHA256 override);
-# the build takes a few seconds and is redone only when the tarball or
-# this script changed. Used by scripts/static-checks.sh.
+# the build takes a few seconds and is redone only when the tarball, the
+# compiler or this script changed. Used by scripts/static-checks.sh. When
+# sid moves on and the pool no longer has this tarball (snapshot.debian.org
+# is not reachable from here), point PHYR_SPARSE_URL and PHYR_SPARSE_SHA256
+# at the new one (and check it with scripts/static-checks.sh).
 . "$(dirname "$0")/lib.sh"
 
 SP_VER=0.6.5~rc1
@@ -25,7 +28,9 @@ need_tool gcc gcc
 tar=$CACHE/$SP_TAR
 fetch_verified "$SP_URL" "$SP_SHA256" "$tar"
 
-key=$({ echo "$SP_SHA256"; sha256 "$0"; } | sha256sum | cut -c1-16)
+# sparse records gcc's include directory when it is built
+key=$({ echo "$SP_SHA256"; sha256 "$0"; gcc -dumpfullversion; uname -m; } |
+	sha256sum | cut -c1-16)
 dir=$CACHE/sparse-$key
 if [ ! -x "$dir/sparse" ]; then
 	msg "sparse: building $SP_VER into $dir (log: $LOGS/sparse-build.log)"

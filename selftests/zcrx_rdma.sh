@@ -143,8 +143,12 @@ set_pause() {
 
 # drops: the frames netdevsim dropped so far between the two ports
 drops() {
-	echo $(( $(cat "/sys/class/net/$rx/statistics/rx_dropped") +
-		 $(ip netns exec $NS_SRC cat "/sys/class/net/$tx/statistics/tx_dropped") ))
+	local r t
+	r=$(cat "/sys/class/net/$rx/statistics/rx_dropped") &&
+		t=$(ip netns exec $NS_SRC cat "/sys/class/net/$tx/statistics/tx_dropped") &&
+		[ -n "$r" ] && [ -n "$t" ] ||
+		{ echo "zcrx_rdma.sh: cannot read the drop counters of $rx, $tx" >&2; return 1; }
+	echo $((r + t))
 }
 
 _sink_ready() { grep -q 'sink listening' "$log.sink" || ! alive "$1"; }
@@ -220,14 +224,15 @@ test)
 one)
 	# one MODE BYTES [zcrx_rdma options]: one transfer, everything shown
 	shift
+	[ $# -ge 2 ] || { echo "usage: zcrx_rdma.sh one zcrx|recv BYTES [OPTIONS]"; exit 2; }
 	setup || { echo "zcrx_rdma.sh: setup failed"; exit 1; }
 	set_pause || exit 1
 	echo "TX pause $PAUSE at $rx"
-	drop0=$(drops)
+	drop0=$(drops) || exit 1
 	pipe "$@"
 	rc=$?
 	show ""
-	echo "netdevsim dropped $(( $(drops) - drop0 )) frames"
+	drop1=$(drops) && echo "netdevsim dropped $((drop1 - drop0)) frames"
 	rxe_counters $D0
 	rxe_counters $D1
 	exit $rc
@@ -261,7 +266,7 @@ bench)
 		for m in $modes; do
 			extra=()
 			[ "$m" = zcrx ] && extra=(-B "$BUF" "${OPTS[@]}")
-			drop0=$(drops)
+			drop0=$(drops) || exit 1
 			if ! pipe "$m" "$BYTES" -W "$WINDOW" "${extra[@]}" -t 300; then
 				fails=$((fails + 1))
 				show "# "
@@ -269,8 +274,9 @@ bench)
 			fi
 			line=$(grep '^RESULT ' "$log.fwd")
 			copies=$(sed -n 's/.*copies per byte: //p' "$log.fwd")
-			drops=$(( $(drops) - drop0 ))
-			awk -v r="$r" -v m="$m" -v mhz="$mhz" -v c="$copies" -v d="$drops" \
+			drop1=$(drops) || exit 1
+			nd=$((drop1 - drop0))
+			awk -v r="$r" -v m="$m" -v mhz="$mhz" -v c="$copies" -v d="$nd" \
 			    -v b="$(field bytes "$line")" -v s="$(field secs "$line")" \
 			    -v mbps="$(field MBps "$line")" -v hz="$(field hz "$line")" \
 			    -v u="$(field cpu_user "$line")" -v sy="$(field cpu_sys "$line")" \
