@@ -32,6 +32,12 @@
  * recv() into an ordinary buffer registered with ibv_reg_mr(), then RDMA
  * WRITE from it (the baseline of the benchmark).
  *
+ * With -m write the forwarder makes the RDMA side alone: no TCP, WRITEs
+ * of -S bytes each from an ordinary registered buffer that holds the
+ * pattern, to the same sink. What the benchmark measures of it is the
+ * least any forwarder pays for the RDMA side of a transfer (the pipeline
+ * can only change the TCP side; docs/benchmarks.md, issue 14).
+ *
  * Sink (-P -a ADDR): listens for the forwarder with rdma_cm on ADDR:RPORT,
  * offers a window of -W bytes (a multiple of 256, filled with the
  * complement of the pattern) for RDMA WRITE, waits for the forwarder's
@@ -52,7 +58,7 @@
  * was forwarded (and, for the sink, arrived intact).
  *
  *	zcrx_rdma -P -a SINKADDR [-R RPORT] [-n BYTES] [-W WINDOW] [-s SEED]
- *	zcrx_rdma -i IFNAME -q QUEUE -r SINKADDR [-R RPORT] [-m zcrx|recv]
+ *	zcrx_rdma -i IFNAME -q QUEUE -r SINKADDR [-R RPORT] [-m zcrx|recv|write]
  *		  [-a ADDR] [-p PORT] [-n BYTES] [-A AREA] [-S CHUNK] [-M BYTES]
  *		  [-B LEN] [-H HOLD] [-b RCVBUF]
  *	zcrx_rdma -c HOST [-p PORT] [-n BYTES] [-s SEED] [-S CHUNK]
@@ -76,7 +82,11 @@
 #include "zcrx_common.h"
 
 enum role { FORWARDER, SINK, CLIENT };
-enum mode { MODE_ZCRX, MODE_RECV };
+enum mode { MODE_ZCRX, MODE_RECV, MODE_WRITE };
+
+static const char *const mode_name[] = {
+	[MODE_ZCRX] = "zcrx", [MODE_RECV] = "recv", [MODE_WRITE] = "write",
+};
 
 static struct {
 	enum role role;
@@ -446,7 +456,7 @@ struct fwd {
 	struct area a;
 	struct io_uring ring;
 	struct zcrx_ifq q;
-	/* MODE_RECV */
+	/* MODE_RECV, MODE_WRITE */
 	unsigned char *buf;
 	unsigned int slots, slot_next, slots_busy;
 };
@@ -496,7 +506,7 @@ static void fwd_establish(struct fwd *f)
 /* The buffers of a completed WRITE go back to their owner. */
 static void fwd_release(struct fwd *f, unsigned int n)
 {
-	if (cfg.mode == MODE_RECV) {
+	if (cfg.mode != MODE_ZCRX) {
 		f->slots_busy -= n;
 		return;
 	}
@@ -729,8 +739,36 @@ static void fwd_setup_recv(struct fwd *f)
 		fail_errno(errno, "ibv_reg_mr");
 	f->mr_base = (uintptr_t)f->buf;
 	f->slots = cfg.area_size / cfg.chunk;
+	if (cfg.mode == MODE_WRITE) {
+		size_t i;
+
+		/* Slots start at multiples of 256: the pattern's period. */
+		for (i = 0; i < cfg.area_size; i++)
+			f->buf[i] = pattern(cfg.seed, i);
+		printf(PROG ": RDMA side alone: WRITEs of %zu bytes from a buffer of %u slots holding the pattern, MR lkey 0x%x\n",
+		       cfg.chunk, f->slots, f->mr->lkey);
+		return;
+	}
 	printf(PROG ": recv() into a buffer of %u slots of %zu bytes, MR lkey 0x%x\n",
 	       f->slots, cfg.chunk, f->mr->lkey);
+}
+
+/* The RDMA side alone: WRITE the slots in turn, as fast as they free up. */
+static void fwd_run_write(struct fwd *f)
+{
+	while (f->pos < cfg.bytes) {
+		unsigned int slot = f->slot_next;
+		uint64_t n = cfg.bytes - f->pos;
+
+		while (f->slots_busy == f->slots)
+			fwd_reap_wait(f, "a free slot");
+		if (n > cfg.chunk)
+			n = cfg.chunk;
+		f->slots_busy++;
+		f->slot_next = (slot + 1) % f->slots;
+		fwd_write(f, (uint64_t)slot * cfg.chunk, n, 1);
+		fwd_reap(f);
+	}
 }
 
 /* recv() into the next free slot, WRITE it; slots free up in order. */
@@ -877,6 +915,12 @@ static int run_forwarder(void)
 		fwd_setup_recv(&f);
 	fwd_establish(&f);
 
+	if (cfg.mode == MODE_WRITE) {
+		cpu_ticks_read(&t0);
+		ns0 = now_ns();
+		fwd_run_write(&f);
+		goto finish;
+	}
 	lfd = listen_tcp(cfg.addr, cfg.port);
 	printf(PROG ": listening on [%s]:%d\n", cfg.addr ? cfg.addr : "::",
 	       cfg.port);
@@ -898,10 +942,11 @@ static int run_forwarder(void)
 		fwd_run_zcrx(&f, fd);
 	else
 		fwd_run_recv(&f, fd);
+	close(fd);
+finish:
 	fwd_finish(&f);
 	ns1 = now_ns();
 	cpu_ticks_read(&t1);
-	close(fd);
 
 	if (cfg.mode == MODE_ZCRX && f.q.stats)
 		copy_bytes = __atomic_load_n(&f.q.stats->copy_bytes,
@@ -910,7 +955,7 @@ static int run_forwarder(void)
 		copy_bytes = UINT64_MAX;	/* unknown: no zcrx statistics */
 	secs = (ns1 - ns0) / 1e9;
 	printf("RESULT mode=%s bytes=%" PRIu64 " secs=%.4f MBps=%.2f hz=%ld cpu_user=%llu cpu_sys=%llu cpu_irq=%llu writes=%" PRIu64 " splits=%" PRIu64 " throttled=%" PRIu64,
-	       cfg.mode == MODE_ZCRX ? "zcrx" : "recv", f.pos, secs,
+	       mode_name[cfg.mode], f.pos, secs,
 	       f.pos / secs / 1e6, sysconf(_SC_CLK_TCK), t1.user - t0.user,
 	       t1.system - t0.system, t1.irq - t0.irq, f.writes, f.splits,
 	       f.throttled);
@@ -934,8 +979,10 @@ static int run_forwarder(void)
 		       f.pos);
 	else if (cfg.mode == MODE_ZCRX)
 		printf(PROG ": copies per byte: application unknown (kernel without zcrx copy statistics)\n");
-	else
+	else if (cfg.mode == MODE_RECV)
 		printf(PROG ": copies per byte: application 1 (recv()); device models: netdevsim rx 0, RDMA 2 (requester, responder)\n");
+	else
+		printf(PROG ": copies per byte: application 0 (no TCP side); device models: RDMA 2 (requester, responder)\n");
 
 	conn_close(&f.c);
 	ibv_dereg_mr(f.mr);
@@ -957,15 +1004,16 @@ static int run_forwarder(void)
 static void usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s -i IFNAME -q QUEUE -r SINKADDR [-m zcrx|recv] [-a ADDR] [-p PORT]\n"
+		"usage: %s -i IFNAME -q QUEUE -r SINKADDR [-m zcrx|recv|write] [-a ADDR] [-p PORT]\n"
 		"          [-R RPORT] [-n BYTES] [-A AREA] [-S CHUNK] [-M BYTES] [-B LEN]\n"
 		"          [-H HOLD] [-b RCVBUF] [-t SECONDS]\n"
 		"       %s -P -a SINKADDR [-R RPORT] [-n BYTES] [-W WINDOW] [-s SEED]\n"
 		"       %s -c HOST [-p PORT] [-n BYTES] [-s SEED] [-S CHUNK]\n"
 		"  -m zcrx  receive with zcrx into an exported io_uring buffer that is\n"
-		"           also the MR (default); recv: recv() into an ibv_reg_mr() buffer\n"
+		"           also the MR (default); recv: recv() into an ibv_reg_mr() buffer\n"		"           write: the RDMA side alone (no TCP), -S bytes per WRITE\n"
 		"  -A AREA  the forwarder's buffer (zcrx area or recv() slots)\n"
-		"  -S CHUNK recv() size of the forwarder (-m recv), send() size of the client\n"
+		"  -S CHUNK recv() size of the forwarder (-m recv), WRITE size (-m write),\n"
+		"           send() size of the client\n"
 		"  -M BYTES the longest WRITE of adjacent zcrx chunks (256K)\n"
 		"  -B LEN   zcrx buffer size (rx_buf_len: a power of two the NIC takes\n"
 		"           as rx-page-size; default the page size)\n"
@@ -1007,6 +1055,8 @@ int main(int argc, char **argv)
 				cfg.mode = MODE_ZCRX;
 			else if (!strcmp(optarg, "recv"))
 				cfg.mode = MODE_RECV;
+			else if (!strcmp(optarg, "write"))
+				cfg.mode = MODE_WRITE;
 			else
 				usage(argv[0]);
 			break;
@@ -1091,8 +1141,10 @@ int main(int argc, char **argv)
 	if (!cfg.area_size || cfg.area_size % page_size)
 		fail("-A: the buffer size must be a multiple of %ld bytes",
 		     page_size);
-	if (cfg.mode == MODE_RECV && cfg.area_size < cfg.chunk)
+	if (cfg.mode != MODE_ZCRX && cfg.area_size < cfg.chunk)
 		fail("-A: the buffer must hold a -S chunk");
+	if (cfg.mode == MODE_WRITE && cfg.chunk % 256)
+		fail("-S: a multiple of 256 with -m write (the pattern's period)");
 	if ((uint64_t)cfg.hold > cfg.area_size)
 		fail("-H: at most the buffer (-A)");
 	return run_forwarder();

@@ -30,6 +30,11 @@
 # ZCRX_RDMA_OPTS (more zcrx_rdma options for the pipeline's runs, e.g.
 # "-H 2M -b 512K": flow control, see docs/benchmarks.md).
 # ZCRX_RDMA_TYPE=siw runs the RDMA side on soft-iWARP instead of rxe.
+# ZCRX_RDMA_WRITE (on) adds a third run to each round, the RDMA side alone
+# (zcrx_rdma -m write: WRITEs of 256K, the pipeline's longest, from a
+# registered buffer, no TCP): its cycles per byte against the baseline's
+# are the least ratio any forwarder can reach in this guest, where rxe's
+# work is CPU work (docs/benchmarks.md, session 26).
 # ZCRX_RDMA_PAUSE (on; bench, one and demo) is TX pause at the receiving
 # netdevsim port (ethtool -A): on, a frame that finds the zcrx area empty
 # waits for a buffer (up to 250 ms) as behind a NIC with flow control;
@@ -117,7 +122,9 @@ pipe() {
 		-a $ADDR_RX -p $PORT -r $SINK_IP -n "$bytes" "$@" >"$log.fwd" 2>&1 &
 	fwd=$!
 	pids="$sink $fwd"
-	if nsim_wait_listen $PORT $fwd; then
+	if [ "$mode" = write ]; then
+		: >"$log.src"	# the RDMA side alone: no client
+	elif nsim_wait_listen $PORT $fwd; then
 		ip netns exec $NS_SRC ./zcrx_rdma -c $ADDR_RX -p $PORT -n "$bytes" \
 			"$@" >"$log.src" 2>&1 || rc=1
 	else
@@ -263,9 +270,11 @@ bench)
 	res=$log.res
 	for r in $(seq "$ROUNDS"); do
 		if [ $((r % 2)) = 1 ]; then modes="zcrx recv"; else modes="recv zcrx"; fi
+		[ "${ZCRX_RDMA_WRITE:-on}" = on ] && modes="$modes write"
 		for m in $modes; do
 			extra=()
 			[ "$m" = zcrx ] && extra=(-B "$BUF" "${OPTS[@]}")
+			[ "$m" = write ] && extra=(-S 256K)
 			drop0=$(drops) || exit 1
 			if ! pipe "$m" "$BYTES" -W "$WINDOW" "${extra[@]}" -t 300; then
 				fails=$((fails + 1))
@@ -302,6 +311,14 @@ bench)
 			n, mz / n, cz / n, mr / n, cr / n
 		printf "ratio pipeline / baseline (mean of per-round ratios): throughput %.3f, cycles per byte %.3f\n",
 			tb / n, tc / n
+		for (r in rounds) if (("write", r) in cpb && ("recv", r) in cpb) {
+			nw++
+			tw += cpb["write", r] / cpb["recv", r]
+			cw += cpb["write", r]
+		}
+		if (nw)
+			printf "RDMA side alone (write, %d rounds): %.2f cyc/B, %.3f of the baseline (mean of per-round ratios): no forwarder goes below that here\n",
+				nw, cw / nw, tw / nw
 	}' "$res"
 	exit $((fails > 0))
 	;;
