@@ -10,15 +10,32 @@
 # file (gcc's or sparse's, compared with the line and column numbers taken
 # out) fails. Files the configuration does not build are listed. sparse
 # is 0.6.5~rc1 built from Debian's source (scripts/build-sparse.sh).
+# Then coccinelle: every semantic patch of scripts/coccinelle that has a
+# report mode, run by spatch over the same C files (all of them, built or
+# not), at the tip and at the base; a report of the tip that the base
+# lacks fails. Then the documentation: `make htmldocs` of the Sphinx
+# directories holding the .rst files the series adds or changes, at the
+# tip and at the base; a new warning fails. Debian packages the tools
+# (coccinelle, python3-sphinx, python3-sphinx-rtd-theme, python3-yaml).
 # usage: static-checks.sh      (build/linux must hold the series, and
 #                               build/obj-debug its configuration:
 #                               make kernel)
+# STATIC_CHECKS (default "compile cocci docs") picks the stages.
 . "$(dirname "$0")/lib.sh"
 KT=$BUILD/linux
 CFG=$BUILD/obj-debug/.config
-[ -f "$CFG" ] || die "$CFG missing: run make kernel first"
 git -C "$KT" rev-parse -q --verify base >/dev/null || die "$KT has no 'base' tag"
-SPARSE=$(bash "$TOP/scripts/build-sparse.sh") || die "no usable sparse"
+stages=${STATIC_CHECKS:-compile cocci docs}
+for st in $stages; do
+	case $st in compile|cocci|docs) ;; *) die "unknown stage '$st' (compile, cocci, docs)" ;; esac
+done
+has() { case " $stages " in *" $1 "*) return 0 ;; esac; return 1; }
+if has compile; then
+	[ -f "$CFG" ] || die "$CFG missing: run make kernel first"
+	SPARSE=$(bash "$TOP/scripts/build-sparse.sh") || die "no usable sparse"
+fi
+has cocci && need_tool spatch coccinelle
+has docs && need_tool sphinx-build python3-sphinx
 
 mapfile -t added < <(git -C "$KT" diff --name-only --diff-filter=A base HEAD -- '*.c' | grep -v '^tools/')
 mapfile -t changed < <(git -C "$KT" diff --name-only --diff-filter=M base HEAD -- '*.c' | grep -v '^tools/')
@@ -62,25 +79,94 @@ check() {
 BWT=$BUILD/lint-base
 [ -d "$BWT" ] || git -C "$KT" worktree add -q --detach "$BWT" base
 git -C "$BWT" checkout -q --detach base
-: >"$tmp/base"
-[ ${#base_objs[@]} = 0 ] || check base "$BWT" "${base_objs[@]}"
-check tip "$KT" "${tip_objs[@]}"
 
 fail=0
-# kbuild skips C=2 with a message if it finds sparse too old; fail then,
-# as only W=1 was checked.
-if grep -q 'sparse is not available or not up to date' "$LOGS/static-tip.log"; then
-	echo "  sparse NOT run: kbuild finds $SPARSE missing or too old"
-	fail=1
+# new SIDE-FILES: print the lines of $tmp/tip-SIDE-FILES that
+# $tmp/base-SIDE-FILES lacks; fail if any
+new() {
+	local out
+	out=$(comm -13 "$tmp/base-$1" "$tmp/tip-$1")
+	if [ -n "$out" ]; then
+		printf '%s\n' "$out"
+		fail=1
+		return 1
+	fi
+}
+
+if has compile; then
+	: >"$tmp/base"
+	[ ${#base_objs[@]} = 0 ] || check base "$BWT" "${base_objs[@]}"
+	check tip "$KT" "${tip_objs[@]}"
+	# kbuild skips C=2 with a message if it finds sparse too old; fail
+	# then, as only W=1 was checked.
+	if grep -q 'sparse is not available or not up to date' "$LOGS/static-tip.log"; then
+		echo "  sparse NOT run: kbuild finds $SPARSE missing or too old"
+		fail=1
+	fi
+	mv "$tmp/base" "$tmp/base-compile"
+	mv "$tmp/tip" "$tmp/tip-compile"
+	if new compile; then
+		echo "  ok: ${#tip_objs[@]} objects, no new warning ($(wc -l <"$tmp/base-compile") the base has in them)"
+	fi
+	if [ -s "$tmp/unbuilt" ]; then
+		echo "  not built by the debug configuration: $(sort -u "$tmp/unbuilt" | tr "\n" " ")"
+	fi
 fi
-out=$(comm -13 "$tmp/base" "$tmp/tip")
-if [ -n "$out" ]; then
-	printf '%s\n' "$out"
-	fail=1
-else
-	echo "  ok: ${#tip_objs[@]} objects, no new warning ($(wc -l <"$tmp/base") the base has in them)"
+
+# cocci SIDE TREE FILE...: every semantic patch with a report mode over
+# FILEs of TREE; the reports, positions taken out, to $tmp/SIDE-cocci.
+# The few semantic patches that script in OCaml need its compiler, which
+# the workbench does not install: spatch says so and they report nothing.
+cocci() {
+	local side=$1 tree=$2 c n=0
+	shift 2
+	: >"$tmp/$side-cocci"
+	[ $# = 0 ] && return 0
+	msg "coccinelle ($side): $# files (log: $LOGS/cocci-$side.log)"
+	: >"$LOGS/cocci-$side.log"
+	for c in "$tree"/scripts/coccinelle/*/*.cocci; do
+		grep -q '^virtual report' "$c" || continue
+		n=$((n + 1))
+		echo "== ${c#"$tree"/}" >>"$LOGS/cocci-$side.log"
+		(cd "$tree" && spatch -D report --very-quiet --no-show-diff \
+			--no-includes --include-headers -I include -I arch/x86/include \
+			--cocci-file "$c" "$@") >>"$LOGS/cocci-$side.log" 2>&1 || true
+	done
+	grep -E '^[^ ]+:[0-9]+:[0-9]+(-[0-9]+)?: ' "$LOGS/cocci-$side.log" |
+		sed -E 's/:[0-9]+:[0-9]+(-[0-9]+)?: /: /; s/ on line [0-9]+/ on a line/g' |
+		sort -u >"$tmp/$side-cocci"
+	echo "  $n semantic patches"
+}
+if has cocci; then
+	cocci base "$BWT" "${changed[@]}"
+	cocci tip "$KT" "${added[@]}" "${changed[@]}"
+	if new cocci; then
+		echo "  ok: no new coccinelle report in $(( ${#added[@]} + ${#changed[@]} )) files ($(wc -l <"$tmp/base-cocci") the base has)"
+	fi
 fi
-if [ -s "$tmp/unbuilt" ]; then
-	echo "  not built by the debug configuration: $(sort -u "$tmp/unbuilt" | tr "\n" " ")"
+
+# docs SIDE TREE DIR...: make htmldocs of the Sphinx directories DIRs of
+# TREE; the warnings, positions taken out, to $tmp/SIDE-docs
+docs() {
+	local side=$1 tree=$2 O=$BUILD/docs-$1
+	shift 2
+	msg "htmldocs ($side): SPHINXDIRS=\"$*\" (log: $LOGS/docs-$side.log)"
+	make -C "$tree" O="$O" SPHINXDIRS="$*" htmldocs >"$LOGS/docs-$side.log" 2>&1 ||
+		echo "  (make htmldocs exited $?: see the log)"
+	grep -E '(WARNING|ERROR|warning|error):' "$LOGS/docs-$side.log" |
+		sed -E "s#^.*/build/(linux|lint-base)/##; s/:[0-9]+:/:/g" | sort -u >"$tmp/$side-docs"
+}
+if has docs; then
+	mapfile -t rst < <(git -C "$KT" diff --name-only --diff-filter=AM base HEAD -- 'Documentation/*.rst')
+	mapfile -t dirs < <(printf '%s\n' "${rst[@]}" | sed -nE 's#^Documentation/([^/]+)/.*#\1#p' | sort -u)
+	if [ ${#dirs[@]} = 0 ]; then
+		echo "  no .rst file changed"
+	else
+		docs base "$BWT" "${dirs[@]}"
+		docs tip "$KT" "${dirs[@]}"
+		if new docs; then
+			echo "  ok: ${#rst[@]} .rst files in ${dirs[*]}, no new warning ($(wc -l <"$tmp/base-docs") the base has)"
+		fi
+	fi
 fi
 exit $fail
