@@ -70,7 +70,7 @@ check() {
 		make -C "$tree" O="$O" -j"$(nproc)" CC="ccache gcc" HOSTCC="ccache gcc" \
 			W=1 C=2 CHECK="$SPARSE" -k "$@"
 	} >"$LOGS/static-$side.log" 2>&1 || echo "  (make exited $?: see the log)"
-	grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' "$LOGS/static-$side.log" |
+	{ grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' "$LOGS/static-$side.log" || true; } |
 		sed -E 's#^.*/build/(linux|lint-base)/##; s/:[0-9]+:[0-9]+: /: /' |
 		sort -u >"$tmp/$side"
 }
@@ -117,24 +117,42 @@ fi
 # FILEs of TREE; the reports, positions taken out, to $tmp/SIDE-cocci.
 # The few semantic patches that script in OCaml need its compiler, which
 # the workbench does not install: spatch says so and they report nothing.
+# A semantic patch that fails over all the files at once (spatch's stack
+# overflowed on null/deref_null.cocci over the tip's 42 files, never on
+# one of them) is run again file by file; a file it still fails on is a
+# report of its own ("FILE: spatch failed: SEMANTIC PATCH"), so that a
+# failure the base does not have fails the stage too.
+spatch_on() {
+	local tree=$1 c=$2
+	shift 2
+	(cd "$tree" && spatch -D report --very-quiet --no-show-diff \
+		--no-includes --include-headers -I include -I arch/x86/include \
+		--cocci-file "$c" "$@")
+}
 cocci() {
-	local side=$1 tree=$2 c n=0
+	local side=$1 tree=$2 c f n=0 log=$LOGS/cocci-$side.log
 	shift 2
 	: >"$tmp/$side-cocci"
 	[ $# = 0 ] && return 0
-	msg "coccinelle ($side): $# files (log: $LOGS/cocci-$side.log)"
-	: >"$LOGS/cocci-$side.log"
+	msg "coccinelle ($side): $# files (log: $log)"
+	: >"$log"
 	for c in "$tree"/scripts/coccinelle/*/*.cocci; do
 		grep -q '^virtual report' "$c" || continue
 		n=$((n + 1))
-		echo "== ${c#"$tree"/}" >>"$LOGS/cocci-$side.log"
-		(cd "$tree" && spatch -D report --very-quiet --no-show-diff \
-			--no-includes --include-headers -I include -I arch/x86/include \
-			--cocci-file "$c" "$@") >>"$LOGS/cocci-$side.log" 2>&1 || true
+		echo "== ${c#"$tree"/}" >>"$log"
+		spatch_on "$tree" "$c" "$@" >>"$log" 2>&1 && continue
+		echo "== ${c#"$tree"/}: failed over all files, file by file" >>"$log"
+		for f; do
+			spatch_on "$tree" "$c" "$f" >>"$log" 2>&1 ||
+				echo "$f: spatch failed: ${c#"$tree"/}" >>"$tmp/$side-cocci"
+		done
 	done
-	grep -E '^[^ ]+:[0-9]+:[0-9]+(-[0-9]+)?: ' "$LOGS/cocci-$side.log" |
-		sed -E 's/:[0-9]+:[0-9]+(-[0-9]+)?: /: /; s/ on line [0-9]+/ on a line/g' |
-		sort -u >"$tmp/$side-cocci"
+	# positions, and the line numbers some reports name, taken out; a
+	# report made twice in one file counts twice
+	{ grep -E '^[^ ]+:[0-9]+:[0-9]+(-[0-9]+)?: ' "$log" || true; } |
+		sed -E 's/:[0-9]+:[0-9]+(-[0-9]+)?: /: /; s/lines? [0-9]+([-,][0-9]+)*/line N/g' |
+		cat - "$tmp/$side-cocci" | sort >"$tmp/$side-cocci.new"
+	mv "$tmp/$side-cocci.new" "$tmp/$side-cocci"
 	echo "  $n semantic patches"
 }
 if has cocci; then
@@ -147,14 +165,20 @@ fi
 
 # docs SIDE TREE DIR...: make htmldocs of the Sphinx directories DIRs of
 # TREE; the warnings, positions taken out, to $tmp/SIDE-docs
+# (-E: Sphinx reads every file again, so that a rerun reports every
+# warning); a failed build of the tip fails the stage
 docs() {
 	local side=$1 tree=$2 O=$BUILD/docs-$1
 	shift 2
 	msg "htmldocs ($side): SPHINXDIRS=\"$*\" (log: $LOGS/docs-$side.log)"
-	make -C "$tree" O="$O" SPHINXDIRS="$*" htmldocs >"$LOGS/docs-$side.log" 2>&1 ||
-		echo "  (make htmldocs exited $?: see the log)"
-	grep -E '(WARNING|ERROR|warning|error):' "$LOGS/docs-$side.log" |
-		sed -E "s#^.*/build/(linux|lint-base)/##; s/:[0-9]+:/:/g" | sort -u >"$tmp/$side-docs"
+	if ! make -C "$tree" O="$O" SPHINXDIRS="$*" SPHINXOPTS=-E htmldocs \
+		>"$LOGS/docs-$side.log" 2>&1; then
+		echo "  make htmldocs ($side) failed: see the log"
+		[ "$side" = tip ] && fail=1
+	fi
+	{ grep -E '(WARNING|ERROR|warning|error):' "$LOGS/docs-$side.log" || true; } |
+		sed -E 's#/[^ :]*/build/(linux|lint-base)/##g; s/:[0-9]+([: ])/\1/g' |
+		sort -u >"$tmp/$side-docs"
 }
 if has docs; then
 	mapfile -t rst < <(git -C "$KT" diff --name-only --diff-filter=AM base HEAD -- 'Documentation/*.rst')

@@ -34,8 +34,9 @@
 # (zcrx_rdma -m write: WRITEs of 256K, the pipeline's longest, from a
 # registered buffer, no TCP): what the RDMA side costs by itself, the
 # part of both paths that no forwarder changes. Printed per round against
-# the baseline and the pipeline, with the rounds' spread: one round's
-# noise is 5-10% here (docs/benchmarks.md, session 26).
+# the baseline and the pipeline, with the rounds' spread: a quiet round's
+# noise is 5-10% here, a disturbed one's up to 30% (docs/benchmarks.md,
+# session 26).
 # ZCRX_RDMA_PAUSE (on; bench, one and demo) is TX pause at the receiving
 # netdevsim port (ethtool -A): on, a frame that finds the zcrx area empty
 # waits for a buffer (up to 250 ms) as behind a NIC with flow control;
