@@ -34,9 +34,9 @@
  *
  * With -m write the forwarder makes the RDMA side alone: no TCP, WRITEs
  * of -S bytes each from an ordinary registered buffer that holds the
- * pattern, to the same sink. What the benchmark measures of it is the
- * least any forwarder pays for the RDMA side of a transfer (the pipeline
- * can only change the TCP side; docs/benchmarks.md, issue 14).
+ * pattern, to the same sink. The benchmark measures with it what the RDMA
+ * side of a transfer costs by itself, the part no forwarder changes
+ * (docs/benchmarks.md, issue 14).
  *
  * Sink (-P -a ADDR): listens for the forwarder with rdma_cm on ADDR:RPORT,
  * offers a window of -W bytes (a multiple of 256, filled with the

@@ -146,7 +146,13 @@ cocci() {
 		fi
 		n=$((n + 1))
 		echo "== ${c#"$tree"/}" >>"$log"
-		spatch_on "$tree" "$c" "$@" >>"$log" 2>&1 && continue
+		if spatch_on "$tree" "$c" "$@" >"$tmp/run.log" 2>&1; then
+			cat "$tmp/run.log" >>"$log"
+			continue
+		fi
+		# what the failed run reported is kept in the log but not
+		# counted: the run file by file reports it again
+		sed 's/^/failed run: /' "$tmp/run.log" >>"$log"
 		echo "== ${c#"$tree"/}: failed over all files, file by file" >>"$log"
 		for f; do
 			spatch_on "$tree" "$c" "$f" >>"$log" 2>&1 ||
