@@ -18,7 +18,7 @@
 S := scripts
 SUITES ?=
 
-.PHONY: all run check kernel kernel-bench bench bench-iommu debug-cost rootfs selftests rdma-core rdma-core-tests liburing-tests perftest vm patches lint static-checks clean distclean
+.PHONY: all run check kernel kernel-bench bench bench-iommu debug-cost rootfs selftests rdma-core rdma-core-tests liburing-tests perftest vm patches lint static-checks submissions bisect clean distclean
 
 all: check
 
@@ -98,6 +98,21 @@ lint:
 # (scripts/static-checks.sh; two partial builds, on demand)
 static-checks: kernel
 	@$(S)/static-checks.sh
+
+# each submission (kernel/submissions/*.cover) applies on the base plus
+# the submissions it depends on and builds there without a warning;
+# one bench build per submission, on demand (SUBMISSIONS="core rdma"
+# for some; PHYR_SUBMISSION_VARIANTS="bench noib nodmabuf" for more)
+submissions:
+	@$(S)/apply-series.sh
+	@$(S)/check-submissions.sh $(SUBMISSIONS)
+
+# every patch builds on its own (scripts/bisect-build.sh; FROM=<commit>
+# to start later, PHYR_BISECT_VARIANTS to choose variants); hours, on
+# demand
+bisect:
+	@$(S)/apply-series.sh
+	@$(S)/bisect-build.sh $(FROM)
 
 clean:
 	rm -rf build

@@ -7,8 +7,10 @@
 # is built in every variant of PHYR_BISECT_VARIANTS (default "bench
 # nodmabuf"), each in its own object directory (build/obj-bisect-<variant>):
 #   bench     base + phyr fragments
-#   nodmabuf  the same without dma-buf (kernel/configs/nodmabuf.config):
-#             what can be built without it still builds
+#   nodmabuf  the same without dma-buf (kernel/configs/nodmabuf.config,
+#             which also turns RDMA and devmem off): what can be built
+#             without it still builds
+#   noib      with dma-buf, without RDMA (kernel/configs/noib.config)
 # usage: bisect-build.sh [FROM]
 # PHYR_BISECT_TO (default series) ends the range, so that the series can be
 # built in parts: bisect-build.sh A with PHYR_BISECT_TO=B builds A..B.
@@ -19,37 +21,20 @@ from=${1:-base}
 to=${PHYR_BISECT_TO:-series}
 variants=${PHYR_BISECT_VARIANTS:-bench nodmabuf}
 for v in $variants; do
-	case $v in bench|nodmabuf) ;; *) die "unknown variant '$v' (bench or nodmabuf)" ;; esac
+	case $v in bench|nodmabuf|noib) ;; *) die "unknown variant '$v' (bench, nodmabuf or noib)" ;; esac
 done
-
-# The nodmabuf variant is only worth its build if dma-buf is really off
-# (DMA_SHARED_BUFFER is selected by many options) and zcrx really on.
-nodmabuf_check() {
-	[ "$1" = nodmabuf ] || return 0
-	if grep -q '^CONFIG_DMA_SHARED_BUFFER=y' "$2" || ! grep -q '^CONFIG_IO_URING_ZCRX=y' "$2"; then
-		echo "nodmabuf: DMA_SHARED_BUFFER is still on or IO_URING_ZCRX off: fix kernel/configs/nodmabuf.config"
-		return 1
-	fi
-}
 
 fail=0
 for c in $(git -C "$KT" rev-list --reverse "$from..$to"); do
 	subj=$(git -C "$KT" log -1 --format=%s "$c")
 	for v in $variants; do
-		frags=("$TOP/kernel/configs/base.config" "$TOP/kernel/configs/phyr.config")
-		[ "$v" = nodmabuf ] && frags+=("$TOP/kernel/configs/nodmabuf.config")
 		O=$BUILD/obj-bisect-$v
 		worktree_make "$O"
 		git -C "$WT" checkout -q --detach "$c"
 		start=$(date +%s)
 		log=$LOGS/bisect-$c-$v.log
 		rc=0
-		{
-			"${MAKE[@]}" allnoconfig &&
-			(cd "$O" && "$WT/scripts/kconfig/merge_config.sh" -m -O "$O" .config "${frags[@]}") &&
-			"${MAKE[@]}" olddefconfig && nodmabuf_check "$v" "$O/.config" &&
-			"${MAKE[@]}" bzImage
-		} >"$log" 2>&1 || rc=$?
+		build_variant "$O" "$v" "$log" || rc=$?
 		warns=$(compiler_diags "$log" | wc -l)
 		if [ $rc != 0 ] || [ "$warns" != 0 ]; then
 			echo "FAIL $c $subj [$v] (exit $rc, $warns warnings: $log)"

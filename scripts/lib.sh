@@ -166,6 +166,48 @@ build_key() {
 	} | sha256sum | cut -c1-16
 }
 
+# build_variant O VARIANT LOG: configure the worktree $WT (worktree_make O
+# first) with the bench fragments plus kernel/configs/VARIANT.config (none
+# for "bench"), from allnoconfig so that a symbol is on from the patch
+# that brings it, and build bzImage into O; all output goes to LOG.
+#   bench     base + phyr fragments
+#   nodmabuf  without dma-buf (so without RDMA and devmem either): what
+#             can be built without it still builds
+#   noib      with dma-buf, without RDMA
+build_variant() {
+	local O=$1 v=$2 log=$3
+	local frags=("$TOP/kernel/configs/base.config" "$TOP/kernel/configs/phyr.config")
+	case $v in
+	bench) ;;
+	nodmabuf|noib) frags+=("$TOP/kernel/configs/$v.config") ;;
+	*) die "unknown build variant '$v' (bench, nodmabuf or noib)" ;;
+	esac
+	{
+		"${MAKE[@]}" allnoconfig &&
+		(cd "$O" && "$WT/scripts/kconfig/merge_config.sh" -m -O "$O" .config "${frags[@]}") &&
+		"${MAKE[@]}" olddefconfig && variant_check "$v" "$O/.config" &&
+		"${MAKE[@]}" bzImage
+	} >"$log" 2>&1
+}
+
+# variant_check VARIANT CONFIG: a variant is only worth its build if what
+# it switches off is really off (DMA_SHARED_BUFFER is selected by many
+# options) and the rest still on.
+variant_check() {
+	case $1 in
+	nodmabuf)
+		if grep -q '^CONFIG_DMA_SHARED_BUFFER=y' "$2" || ! grep -q '^CONFIG_IO_URING_ZCRX=y' "$2"; then
+			echo "nodmabuf: DMA_SHARED_BUFFER is still on or IO_URING_ZCRX off: fix kernel/configs/nodmabuf.config"
+			return 1
+		fi ;;
+	noib)
+		if grep -q '^CONFIG_INFINIBAND=y' "$2" || ! grep -q '^CONFIG_DMA_SHARED_BUFFER=y' "$2"; then
+			echo "noib: INFINIBAND is still on or DMA_SHARED_BUFFER off: fix kernel/configs/noib.config"
+			return 1
+		fi ;;
+	esac
+}
+
 # compiler_diags LOG: the compiler's warnings and errors in a build log
 compiler_diags() {
 	grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' "$1" || true

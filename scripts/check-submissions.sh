@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The series is sent as several submissions, one per tree
+# (kernel/submissions/*.cover, docs/submissions.md). Check that they cover
+# kernel/patches exactly, in order, and that each one applies with git am
+# on the pristine base plus the submissions it depends on (transitively,
+# in series order) and builds there without a compiler warning.
+# A cover letter starts with "Key: value" lines up to the first blank line:
+#   Subject:  the cover letter's subject
+#   Tree:     the tree (and branch) it is for
+#   Depends:  names of the submissions it needs first ("-" for none)
+#   Patches:  FIRST-LAST, numbers of kernel/patches/NNNN-*.patch
+#   Send:     "yes", or why not (a backport that upstream already has)
+# usage: check-submissions.sh [NAME...]   (default: all)
+# PHYR_SUBMISSION_VARIANTS (default "bench"): build variants, as in
+# scripts/bisect-build.sh (bench, nodmabuf, noib). PHYR_SUBMISSION_BUILD=0
+# only checks that the submissions apply.
+. "$(dirname "$0")/lib.sh"
+
+SUBS=$TOP/kernel/submissions
+variants=${PHYR_SUBMISSION_VARIANTS:-bench}
+[ -d "$BUILD/linux/.git" ] || die "$BUILD/linux missing: run scripts/apply-series.sh"
+
+declare -A first last deps
+names=()
+field() { sed -n "1,/^\$/s/^$2: *//p" "$1" | head -n 1; }
+for f in "$SUBS"/*.cover; do
+	n=$(basename "$f" .cover); n=${n#[0-9][0-9]-}
+	r=$(field "$f" Patches)
+	[[ $r =~ ^([0-9]{4})-([0-9]{4})$ ]] || die "$f: bad Patches: '$r'"
+	first[$n]=$((10#${BASH_REMATCH[1]})); last[$n]=$((10#${BASH_REMATCH[2]}))
+	d=$(field "$f" Depends); [ "$d" = - ] && d=
+	deps[$n]=$d
+	for k in Subject Tree Send; do [ -n "$(field "$f" $k)" ] || die "$f: no $k:"; done
+	names+=("$n")
+done
+[ ${#names[@]} -gt 0 ] || die "no cover letters in $SUBS"
+
+# 1. The submissions cover the series once, in series order.
+mapfile -t patches < <(series_patches)
+total=${#patches[@]}
+next=1
+for n in "${names[@]}"; do
+	[ "${first[$n]}" = $next ] || die "submission $n starts at ${first[$n]}, expected $next"
+	[ "${last[$n]}" -ge "${first[$n]}" ] || die "submission $n: empty range"
+	next=$((last[$n] + 1))
+	for d in ${deps[$n]}; do
+		[ -n "${first[$d]:-}" ] || die "submission $n depends on unknown '$d'"
+		[ "${first[$d]}" -lt "${first[$n]}" ] || die "submission $n depends on $d, which comes later"
+	done
+done
+[ $((next - 1)) = "$total" ] || die "the submissions end at $((next - 1)), the series has $total patches"
+echo "ok   ${#names[@]} submissions cover the $total patches in order"
+
+closure() {
+	local n=$1 d
+	echo "$n"
+	for d in ${deps[$n]}; do closure "$d"; done
+}
+
+sel=("$@")
+[ ${#sel[@]} -gt 0 ] || sel=("${names[@]}")
+fail=0
+for n in "${sel[@]}"; do
+	[ -n "${first[$n]:-}" ] || die "no submission '$n'"
+	mapfile -t parts < <(closure "$n" | sort -u)
+	files=()
+	for i in $(seq 1 "$total"); do
+		for p in "${parts[@]}"; do
+			if [ "$i" -ge "${first[$p]}" ] && [ "$i" -le "${last[$p]}" ]; then
+				files+=("${patches[$((i - 1))]}")
+			fi
+		done
+	done
+	on=$(closure "$n" | sort -u | { grep -vx "$n" || true; } | tr "\n" " ")
+	worktree_make "$BUILD/obj-bisect-bench"
+	git -C "$WT" am --abort >/dev/null 2>&1 || true
+	git -C "$WT" checkout -q -f --detach base
+	log=$LOGS/submission-$n-am.log
+	if ! git -C "$WT" -c user.name="phyr workbench" -c user.email=workbench@invalid \
+		am -q "${files[@]}" >"$log" 2>&1; then
+		echo "FAIL $n does not apply on base + ${on:-nothing} ($log)"
+		git -C "$WT" am --abort >/dev/null 2>&1 || true
+		fail=1
+		continue
+	fi
+	echo "ok   $n applies on base + ${on:-nothing} (${#files[@]} patches)"
+	[ "${PHYR_SUBMISSION_BUILD:-1}" = 1 ] || continue
+	for v in $variants; do
+		O=$BUILD/obj-bisect-$v
+		worktree_make "$O"
+		log=$LOGS/submission-$n-$v.log
+		start=$(date +%s)
+		rc=0
+		build_variant "$O" "$v" "$log" || rc=$?
+		warns=$(compiler_diags "$log" | wc -l)
+		if [ $rc != 0 ] || [ "$warns" != 0 ]; then
+			echo "FAIL $n [$v] (exit $rc, $warns warnings: $log)"
+			compiler_diags "$log" | head -5
+			fail=1
+		else
+			echo "ok   $n builds [$v] ($(( $(date +%s) - start )) s)"
+		fi
+	done
+done
+exit $fail
