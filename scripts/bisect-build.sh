@@ -14,6 +14,8 @@
 # usage: bisect-build.sh [FROM]
 # PHYR_BISECT_TO (default series) ends the range, so that the series can be
 # built in parts: bisect-build.sh A with PHYR_BISECT_TO=B builds A..B.
+# PHYR_BISECT_COMMITS="C1 C2 ..." builds those commits instead, in that
+# order (the patches a fold changed first, say).
 . "$(dirname "$0")/lib.sh"
 
 KT=$BUILD/linux
@@ -25,7 +27,12 @@ for v in $variants; do
 done
 
 fail=0
-for c in $(git -C "$KT" rev-list --reverse "$from..$to"); do
+if [ -n "${PHYR_BISECT_COMMITS:-}" ]; then
+	commits=$PHYR_BISECT_COMMITS
+else
+	commits=$(git -C "$KT" rev-list --reverse "$from..$to")
+fi
+for c in $commits; do
 	subj=$(git -C "$KT" log -1 --format=%s "$c")
 	for v in $variants; do
 		O=$BUILD/obj-bisect-$v

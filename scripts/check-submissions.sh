@@ -14,10 +14,11 @@
 # usage: check-submissions.sh [NAME...]   (default: all)
 # PHYR_SUBMISSION_VARIANTS (default "bench"): build variants, as in
 # scripts/bisect-build.sh (bench, nodmabuf, noib). PHYR_SUBMISSION_BUILD=0
-# only checks that the submissions apply.
+# only checks that the submissions apply. PHYR_SUBMISSIONS_DIR reads the
+# cover letters from elsewhere (scripts/test-workbench.sh).
 . "$(dirname "$0")/lib.sh"
 
-SUBS=$TOP/kernel/submissions
+SUBS=${PHYR_SUBMISSIONS_DIR:-$TOP/kernel/submissions}
 variants=${PHYR_SUBMISSION_VARIANTS:-bench}
 [ -d "$BUILD/linux/.git" ] || die "$BUILD/linux missing: run scripts/apply-series.sh"
 

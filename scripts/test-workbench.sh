@@ -3,8 +3,9 @@
 # Host-side checks of the workbench's failure paths (KTAP on stdout):
 # a patch that does not apply is named, a checksum mismatch stops with
 # the reason, a missing host tool names its Debian package, a guest that
-# never reaches its command fails with the tail of its log, and a suite
-# that overruns its budget fails alone, by name.
+# never reaches its command fails with the tail of its log, a suite
+# that overruns its budget fails alone, by name, and submissions that
+# leave a patch out are named.
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$TOP/build/linux/tools/testing/selftests/kselftest/ktap_helpers.sh"
@@ -28,7 +29,7 @@ expect_fail() {
 }
 
 ktap_print_header
-ktap_set_plan 8
+ktap_set_plan 9
 
 # 1. A broken patch stops the series and is named. The tree is a sparse
 #    checkout of the base holding only the files the two patches touch:
@@ -113,4 +114,13 @@ else
 	sed 's/^/# /' "$out"
 	ktap_test_fail "failures and their diagnostics end the summary"
 fi
+# 9. Submissions must cover the series once, in order: a cover letter
+#    whose range starts elsewhere leaves a gap, named before anything is
+#    applied or built.
+mkdir -p "$tmp/subs"
+cp "$TOP"/kernel/submissions/*.cover "$tmp/subs/"
+first=$(ls "$tmp"/subs/*.cover | sed -n 2p)
+sed -i -E '1,/^$/s/^Patches: ([0-9]{4})-/Patches: 9999-/' "$first"
+expect_fail "a gap between submissions is named" "starts at 9999, expected" \
+	env PHYR_SUBMISSIONS_DIR="$tmp/subs" PHYR_SUBMISSION_BUILD=0 "$TOP/scripts/check-submissions.sh"
 ktap_finished
