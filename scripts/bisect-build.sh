@@ -26,6 +26,11 @@ for v in $variants; do
 	case $v in bench|nodmabuf|noib) ;; *) die "unknown variant '$v' (bench, nodmabuf or noib)" ;; esac
 done
 
+# build/bisect and the obj-bisect-* directories are shared with
+# scripts/check-submissions.sh: one of them at a time.
+exec 9>"$BUILD/.bisect.lock"
+flock -n 9 || die "scripts/check-submissions.sh or another bisect-build.sh is running (build/.bisect.lock)"
+
 fail=0
 if [ -n "${PHYR_BISECT_COMMITS:-}" ]; then
 	commits=$PHYR_BISECT_COMMITS

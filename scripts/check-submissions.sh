@@ -25,14 +25,17 @@ variants=${PHYR_SUBMISSION_VARIANTS:-bench}
 declare -A first last deps
 names=()
 field() { sed -n "1,/^\$/s/^$2: *//p" "$1" | head -n 1; }
+declare -A sent
 for f in "$SUBS"/*.cover; do
 	n=$(basename "$f" .cover); n=${n#[0-9][0-9]-}
 	r=$(field "$f" Patches)
 	[[ $r =~ ^([0-9]{4})-([0-9]{4})$ ]] || die "$f: bad Patches: '$r'"
 	first[$n]=$((10#${BASH_REMATCH[1]})); last[$n]=$((10#${BASH_REMATCH[2]}))
+	grep -q '^$' "$f" || die "$f: no blank line after the header"
+	for k in Subject Tree Depends Send; do [ -n "$(field "$f" $k)" ] || die "$f: no $k:"; done
 	d=$(field "$f" Depends); [ "$d" = - ] && d=
 	deps[$n]=$d
-	for k in Subject Tree Send; do [ -n "$(field "$f" $k)" ] || die "$f: no $k:"; done
+	case $(field "$f" Send) in yes) sent[$n]=1 ;; *) sent[$n]=0 ;; esac
 	names+=("$n")
 done
 [ ${#names[@]} -gt 0 ] || die "no cover letters in $SUBS"
@@ -48,9 +51,18 @@ for n in "${names[@]}"; do
 	for d in ${deps[$n]}; do
 		[ -n "${first[$d]:-}" ] || die "submission $n depends on unknown '$d'"
 		[ "${first[$d]}" -lt "${first[$n]}" ] || die "submission $n depends on $d, which comes later"
+		[ "${sent[$n]}" = 0 ] || [ "${sent[$d]}" = 1 ] ||
+			echo "note $n is sent but needs $d, which is not: its cover letter must say where $d comes from"
 	done
 done
 [ $((next - 1)) = "$total" ] || die "the submissions end at $((next - 1)), the series has $total patches"
+# Ranges name patch files: position N must be the file numbered N.
+for i in $(seq 1 "$total"); do
+	case $(basename "${patches[$((i - 1))]}") in
+	$(printf %04d "$i")-*) ;;
+	*) die "patch $i is $(basename "${patches[$((i - 1))]}"): kernel/patches is not numbered 1..$total (run make patches)" ;;
+	esac
+done
 echo "ok   ${#names[@]} submissions cover the $total patches in order"
 
 closure() {
@@ -58,6 +70,11 @@ closure() {
 	echo "$n"
 	for d in ${deps[$n]}; do closure "$d"; done
 }
+
+# build/bisect and the obj-bisect-* directories are shared with
+# scripts/bisect-build.sh: one of them at a time.
+exec 9>"$BUILD/.bisect.lock"
+flock -n 9 || die "scripts/bisect-build.sh or another check-submissions.sh is running (build/.bisect.lock)"
 
 sel=("$@")
 [ ${#sel[@]} -gt 0 ] || sel=("${names[@]}")
@@ -73,13 +90,13 @@ for n in "${sel[@]}"; do
 			fi
 		done
 	done
-	on=$(closure "$n" | sort -u | { grep -vx "$n" || true; } | tr "\n" " ")
+	on=$(closure "$n" | sort -u | { grep -vx "$n" || true; } | paste -sd' ')
 	worktree_make "$BUILD/obj-bisect-bench"
 	git -C "$WT" am --abort >/dev/null 2>&1 || true
 	git -C "$WT" checkout -q -f --detach base
 	log=$LOGS/submission-$n-am.log
 	if ! git -C "$WT" -c user.name="phyr workbench" -c user.email=workbench@invalid \
-		am -q "${files[@]}" >"$log" 2>&1; then
+		am -q --whitespace=error "${files[@]}" >"$log" 2>&1; then
 		echo "FAIL $n does not apply on base + ${on:-nothing} ($log)"
 		git -C "$WT" am --abort >/dev/null 2>&1 || true
 		fail=1
