@@ -13,7 +13,7 @@
 #   Send:     "yes", or why not (a backport that upstream already has)
 # usage: check-submissions.sh [NAME...]   (default: all)
 # PHYR_SUBMISSION_VARIANTS (default "bench"): build variants, as in
-# scripts/bisect-build.sh (bench, nodmabuf, noib). PHYR_SUBMISSION_BUILD=0
+# scripts/bisect-build.sh (bench, nodmabuf, noib, full). PHYR_SUBMISSION_BUILD=0
 # only checks that the submissions apply. PHYR_SUBMISSIONS_DIR reads the
 # cover letters from elsewhere (scripts/test-workbench.sh).
 . "$(dirname "$0")/lib.sh"
@@ -28,6 +28,7 @@ field() { sed -n "1,/^\$/s/^$2: *//p" "$1" | head -n 1; }
 declare -A sent
 for f in "$SUBS"/*.cover; do
 	n=$(basename "$f" .cover); n=${n#[0-9][0-9]-}
+	[ -z "${first[$n]:-}" ] || die "$f: a second submission named $n"
 	r=$(field "$f" Patches)
 	[[ $r =~ ^([0-9]{4})-([0-9]{4})$ ]] || die "$f: bad Patches: '$r'"
 	first[$n]=$((10#${BASH_REMATCH[1]})); last[$n]=$((10#${BASH_REMATCH[2]}))
@@ -51,8 +52,6 @@ for n in "${names[@]}"; do
 	for d in ${deps[$n]}; do
 		[ -n "${first[$d]:-}" ] || die "submission $n depends on unknown '$d'"
 		[ "${first[$d]}" -lt "${first[$n]}" ] || die "submission $n depends on $d, which comes later"
-		[ "${sent[$n]}" = 0 ] || [ "${sent[$d]}" = 1 ] ||
-			echo "note $n is sent but needs $d, which is not: its cover letter must say where $d comes from"
 	done
 done
 [ $((next - 1)) = "$total" ] || die "the submissions end at $((next - 1)), the series has $total patches"
@@ -70,6 +69,16 @@ closure() {
 	echo "$n"
 	for d in ${deps[$n]}; do closure "$d"; done
 }
+
+# A sent submission that needs an unsent one (directly or not) must say
+# in its cover letter where that one comes from.
+for n in "${names[@]}"; do
+	[ "${sent[$n]}" = 1 ] || continue
+	for d in $(closure "$n" | sort -u); do
+		[ "$d" = "$n" ] || [ "${sent[$d]}" = 1 ] ||
+			echo "note $n is sent but needs $d, which is not: its cover letter must say where $d comes from"
+	done
+done
 
 # build/bisect and the obj-bisect-* directories are shared with
 # scripts/bisect-build.sh: one of them at a time.

@@ -174,13 +174,15 @@ build_key() {
 #   nodmabuf  without dma-buf (so without RDMA and devmem either): what
 #             can be built without it still builds
 #   noib      with dma-buf, without RDMA
+#   full      with what no test boot needs, so that it is compiled too:
+#             mlx5, the iommufd selftest mock, the system_cc_shared heap
 build_variant() {
 	local O=$1 v=$2 log=$3
 	local frags=("$TOP/kernel/configs/base.config" "$TOP/kernel/configs/phyr.config")
 	case $v in
 	bench) ;;
-	nodmabuf|noib) frags+=("$TOP/kernel/configs/$v.config") ;;
-	*) die "unknown build variant '$v' (bench, nodmabuf or noib)" ;;
+	nodmabuf|noib|full) frags+=("$TOP/kernel/configs/$v.config") ;;
+	*) die "unknown build variant '$v' (bench, nodmabuf, noib or full)" ;;
 	esac
 	{
 		"${MAKE[@]}" allnoconfig &&
@@ -205,6 +207,13 @@ variant_check() {
 			echo "noib: INFINIBAND is still on or DMA_SHARED_BUFFER off: fix kernel/configs/noib.config"
 			return 1
 		fi ;;
+	full)
+		local o
+		for o in MLX5_INFINIBAND IOMMUFD_TEST DMABUF_HEAPS_SYSTEM_CC_SHARED; do
+			grep -q "^CONFIG_$o=y" "$2" && continue
+			echo "full: CONFIG_$o is off: fix kernel/configs/full.config"
+			return 1
+		done ;;
 	esac
 }
 
