@@ -11,6 +11,8 @@
 #             which also turns RDMA and devmem off): what can be built
 #             without it still builds
 #   noib      with dma-buf, without RDMA (kernel/configs/noib.config)
+#   full      with mlx5, the iommufd selftest mock and the system_cc_shared
+#             heap, which no test boot needs (kernel/configs/full.config)
 # usage: bisect-build.sh [FROM]
 # PHYR_BISECT_TO (default series) ends the range, so that the series can be
 # built in parts: bisect-build.sh A with PHYR_BISECT_TO=B builds A..B.
@@ -23,7 +25,7 @@ from=${1:-base}
 to=${PHYR_BISECT_TO:-series}
 variants=${PHYR_BISECT_VARIANTS:-bench nodmabuf}
 for v in $variants; do
-	case $v in bench|nodmabuf|noib) ;; *) die "unknown variant '$v' (bench, nodmabuf or noib)" ;; esac
+	case $v in bench|nodmabuf|noib|full) ;; *) die "unknown variant '$v' (bench, nodmabuf, noib or full)" ;; esac
 done
 
 # build/bisect and the obj-bisect-* directories are shared with
@@ -43,18 +45,7 @@ for c in $commits; do
 		O=$BUILD/obj-bisect-$v
 		worktree_make "$O"
 		git -C "$WT" checkout -q --detach "$c"
-		start=$(date +%s)
-		log=$LOGS/bisect-$c-$v.log
-		rc=0
-		build_variant "$O" "$v" "$log" || rc=$?
-		warns=$(compiler_diags "$log" | wc -l)
-		if [ $rc != 0 ] || [ "$warns" != 0 ]; then
-			echo "FAIL $c $subj [$v] (exit $rc, $warns warnings: $log)"
-			compiler_diags "$log" | head -5
-			fail=1
-		else
-			echo "ok   $c $subj [$v] ($(( $(date +%s) - start )) s)"
-		fi
+		build_checked "$O" "$v" "$LOGS/bisect-$c-$v.log" "$c $subj" || fail=1
 	done
 done
 exit $fail

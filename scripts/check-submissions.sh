@@ -116,18 +116,7 @@ for n in "${sel[@]}"; do
 	for v in $variants; do
 		O=$BUILD/obj-bisect-$v
 		worktree_make "$O"
-		log=$LOGS/submission-$n-$v.log
-		start=$(date +%s)
-		rc=0
-		build_variant "$O" "$v" "$log" || rc=$?
-		warns=$(compiler_diags "$log" | wc -l)
-		if [ $rc != 0 ] || [ "$warns" != 0 ]; then
-			echo "FAIL $n [$v] (exit $rc, $warns warnings: $log)"
-			compiler_diags "$log" | head -5
-			fail=1
-		else
-			echo "ok   $n builds [$v] ($(( $(date +%s) - start )) s)"
-		fi
+		build_checked "$O" "$v" "$LOGS/submission-$n-$v.log" "$n builds" || fail=1
 	done
 done
 exit $fail

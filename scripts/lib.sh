@@ -217,6 +217,22 @@ variant_check() {
 	esac
 }
 
+# build_checked O VARIANT LOG LABEL: build_variant, then one line for
+# LABEL: "ok ... (N s)", or FAIL with the first compiler diagnostics.
+# Fails on a failed build or any compiler warning.
+build_checked() {
+	local O=$1 v=$2 log=$3 label=$4 start rc=0 warns
+	start=$(date +%s)
+	build_variant "$O" "$v" "$log" || rc=$?
+	warns=$(compiler_diags "$log" | wc -l)
+	if [ $rc != 0 ] || [ "$warns" != 0 ]; then
+		echo "FAIL $label [$v] (exit $rc, $warns warnings: $log)"
+		compiler_diags "$log" | head -5
+		return 1
+	fi
+	echo "ok   $label [$v] ($(( $(date +%s) - start )) s)"
+}
+
 # compiler_diags LOG: the compiler's warnings and errors in a build log
 compiler_diags() {
 	grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' "$1" || true
