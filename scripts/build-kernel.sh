@@ -47,7 +47,8 @@ key=$( { cat "${frag_files[@]}"; git -C "$KT" rev-parse HEAD;
 	 git -C "$KT" diff HEAD;
 	 git -C "$KT" ls-files -z -o --exclude-standard |
 		(cd "$KT" && xargs -0r sha256sum); } | sha256sum | cut -c1-16)
-if stamp_ok "kernel-$flavour" "$key" && [ -f "$O/arch/x86/boot/bzImage" ]; then
+if stamp_ok "kernel-$flavour" "$key" && [ -f "$O/arch/x86/boot/bzImage" ] &&
+   { [ ! -d "$KT/$TEST_MODS" ] || [ -f "$O/phyr_test_mod/dma_buf_phyr_test.ko" ]; }; then
 	step "kernel ($flavour): unchanged, not rebuilt"
 	echo "$O/arch/x86/boot/bzImage"
 	exit 0
@@ -95,6 +96,8 @@ set +e
 	}
 	' >&2
 rc=${PIPESTATUS[0]}
+# the selftests' test module, against this kernel (lib.sh)
+[ "$rc" != 0 ] || test_modules "$KT" "${MAKE[@]}" >>"$LOGS/build-$flavour.log" 2>&1 || rc=$?
 set -e
 if [ "$rc" != 0 ]; then
 	grep -E 'error|Error' "$LOGS/build-$flavour.log" | head -20 >&2

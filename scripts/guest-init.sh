@@ -40,6 +40,13 @@ if [ -x /usr/lib/systemd/systemd-udevd ]; then
 	udevadm trigger --action=add >/dev/null 2>&1
 	udevadm settle --timeout=30 2>/dev/null
 fi
+# The dma-buf selftests' test module, built against the booted kernel
+# (phyr.testmod= from scripts/vm.sh); the suites that use it fail by name
+# without it.
+testmod=$(arg phyr.testmod)
+if [ -n "$testmod" ] && ! insmod "/phyr/$testmod"; then
+	echo "guest-init: insmod /phyr/$testmod failed"
+fi
 echo "guest-init: ready at $(cut -d' ' -f1 /proc/uptime) s of uptime"
 
 cmd=$(arg phyr.cmd)

@@ -188,8 +188,24 @@ build_variant() {
 		"${MAKE[@]}" allnoconfig &&
 		(cd "$O" && "$WT/scripts/kconfig/merge_config.sh" -m -O "$O" .config "${frags[@]}") &&
 		"${MAKE[@]}" olddefconfig && variant_check "$v" "$O/.config" &&
-		"${MAKE[@]}" bzImage
+		"${MAKE[@]}" bzImage && test_modules "$WT" "${MAKE[@]}"
 	} >"$log" 2>&1
+}
+
+# The selftests' test modules that are built against the kernel, out of
+# tree: the dma-buf selftests' phyr test module (TEST_GEN_MODS_DIR).
+TEST_MODS=tools/testing/selftests/drivers/dma-buf/phyr_test_mod
+
+# test_modules TREE MAKE...: build TREE's test modules with MAKE (make -C
+# TREE O=OBJ ...) into OBJ/phyr_test_mod, after the kernel's own modules
+# (for Module.symvers). Nothing to do in trees before the module exists;
+# the module's Makefile skips configurations without dma-buf.
+test_modules() {
+	local tree=$1 o
+	shift
+	[ -d "$tree/$TEST_MODS" ] || return 0
+	for o; do case $o in O=*) o=${o#O=}; break ;; esac; done
+	"$@" modules && "$@" M="$tree/$TEST_MODS" MO="$o/phyr_test_mod" modules
 }
 
 # variant_check VARIANT CONFIG: a variant is only worth its build if what

@@ -68,7 +68,13 @@ check() {
 	{
 		make -C "$tree" O="$O" -j"$(nproc)" CC="ccache gcc" HOSTCC="ccache gcc" olddefconfig &&
 		make -C "$tree" O="$O" -j"$(nproc)" CC="ccache gcc" HOSTCC="ccache gcc" \
-			W=1 C=2 CHECK="$SPARSE" -k "$@"
+			W=1 C=2 CHECK="$SPARSE" -k "$@" &&
+		# the selftests' test module (lib.sh), all new: its object
+		if [ -d "$tree/$TEST_MODS" ]; then
+			make -C "$tree" O="$O" CC="ccache gcc" HOSTCC="ccache gcc" \
+				W=1 C=2 CHECK="$SPARSE" M="$tree/$TEST_MODS" \
+				MO="$O/phyr_test_mod" dma_buf_phyr_test.o
+		fi
 	} >"$LOGS/static-$side.log" 2>&1 || echo "  (make exited $?: see the log)"
 	{ grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' "$LOGS/static-$side.log" || true; } |
 		sed -E 's#^.*/build/(linux|lint-base)/##; s/:[0-9]+:[0-9]+: /: /' |

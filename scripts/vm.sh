@@ -127,7 +127,15 @@ mem=${VM_MEM:-6G}
 cmdline="console=ttyS0 root=/dev/root rootfstype=9p ro"
 cmdline+=" rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose"
 cmdline+=" init=/sbin/phyr-init panic=-1 oops=panic hugepages=${VM_HUGEPAGES:-256}"
-cmdline+=" phyr.cmd=${cmdfile#"$TOP"/} phyr.kmemleak=$kmemleak $append"
+cmdline+=" phyr.cmd=${cmdfile#"$TOP"/} phyr.kmemleak=$kmemleak"
+# the dma-buf selftests' test module built against this kernel
+# (scripts/build-kernel.sh), loaded by guest-init.sh
+testmod=$(dirname "$kernel")/../../../phyr_test_mod/dma_buf_phyr_test.ko
+testmod=$(realpath -m "$testmod")
+if [ -f "$testmod" ] && [ "${testmod#"$TOP"/}" != "$testmod" ]; then
+	cmdline+=" phyr.testmod=${testmod#"$TOP"/}"
+fi
+cmdline+=" $append"
 
 mkdir -p "$(dirname "$log")"
 : >"$log"

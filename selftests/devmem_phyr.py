@@ -40,7 +40,8 @@ upstream devmem.py covers the data paths; this covers what goes wrong:
 - a read-only io_uring export (IORING_BUF_EXPORT_RDONLY): bind-rx, which
   writes it, gets EACCES and says why; bind-tx, which reads it, binds;
 - the device is deleted, or its namespace torn down, with bindings live.
-Revocable buffers come from the phyr test exporter (CONFIG_DMABUF_PHYR_TEST)
+Revocable buffers come from the phyr test exporter (the dma-buf selftests'
+phyr_test_mod)
 and io_uring exports, the others from udmabuf. Leaks and splats are caught
 by the runner's kmemleak scan and log check.
 Output is KTAP.

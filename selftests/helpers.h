@@ -18,7 +18,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-/* The phyr test importer and exporter (CONFIG_DMABUF_PHYR_TEST). */
+/* The phyr test importer and exporter (dma-buf selftests' phyr_test_mod). */
 #define PHYR_TEST	"/sys/kernel/debug/dma_buf_phyr_test"
 
 /*
@@ -43,7 +43,8 @@ static inline int phyr_test_cmd(const char *cmd, char *reply, size_t size)
 /*
  * A dma-buf of @size bytes of the phyr test exporter, which tests may
  * revoke; @mode is "", "refuse" or "revoke-on-attach" (see
- * drivers/dma-buf/dma-buf-phyr-test.c). Return: the fd, or -errno.
+ * tools/testing/selftests/drivers/dma-buf/phyr_test_mod).
+ * Return: the fd, or -errno.
  */
 static inline int phyr_test_export(size_t size, const char *mode)
 {

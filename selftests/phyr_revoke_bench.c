@@ -9,7 +9,7 @@
  * 8 grace periods: what one grace period per importer (the series before
  * the core took over revocation) costs.
  *
- * Uses the phyr test module (CONFIG_DMABUF_PHYR_TEST): "export" a buffer,
+ * Uses the phyr test module (the dma-buf selftests' phyr_test_mod): "export" a buffer,
  * "import <fd> <n>" n pinned CPU importers, time "revoke <fd>".
  *
  * Usage: phyr_revoke_bench [rounds]

@@ -2,8 +2,8 @@
 /*
  * dma-buf memory regions on soft-RoCE (rxe) and soft-iWARP (siw):
  * ibv_reg_dmabuf_mr() of a udmabuf, of a system dma-heap buffer and of a
- * buffer of the phyr test exporter (CONFIG_DMABUF_PHYR_TEST), RDMA
- * WRITE and READ and SEND/RECV into and out of them between two RC QPs
+ * buffer of the phyr test exporter (the dma-buf selftests' phyr_test_mod),
+ * RDMA WRITE and READ and SEND/RECV into and out of them between two RC QPs
  * connected with rdma_cm, one on each end of a veth pair (each end may sit
  * in its own network namespace); data checked byte for byte through the
  * memfd or the heap buffer's own mapping; offsets inside the buffer, an
