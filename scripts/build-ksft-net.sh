@@ -6,7 +6,7 @@
 #   (devmem TCP, links the YNL C library) and iou-zcrx (io_uring zero-copy
 #   receive, liburing >= 2.10), run by devmem.py and iou-zcrx.py
 #   (ksft_devmem, ksft_iou_zcrx);
-# - the netdevsim tests of suite ksft_nsim (selftests/ksft_nsim.sh):
+# - the netdevsim tests of suite ksft_nsim (selftests/net/ksft_nsim.sh):
 #   drivers/net/netdevsim/*.sh, the Python tests of drivers/net (NetDrvEnv
 #   and NetDrvEpEnv fall back to netdevsim), net/nl_netdev.py and
 #   net/busy_poll_test.sh, with the helpers they run: napi_id_helper,

@@ -20,7 +20,7 @@ make -s -C "$BUILD/linux" O="$O" headers_install \
 	{ cat "$LOGS/headers.log" >&2; die "headers_install failed"; }
 # The booted kernel's list of built-in modules: the guest has no
 # /lib/modules, and the kernel's own selftests ask modinfo and modprobe
-# about modules that are built in here (selftests/ksft_rdma.sh).
+# about modules that are built in here (selftests/rdma/ksft_rdma.sh).
 mkdir -p "$BUILD/selftests/modules"
 cp "$O/modules.builtin" "$O/modules.builtin.modinfo" "$BUILD/selftests/modules/"
 unshare -m bash -c "mount --bind '$TOP' '$root/phyr' &&

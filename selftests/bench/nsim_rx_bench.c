@@ -21,7 +21,7 @@
  * from /proc/stat (user + nice + system + irq + softirq of all CPUs, in
  * USER_HZ ticks), so the sender's and the softirq work are counted as well.
  * One line "RESULT key=value ..." reports it; the caller turns the CPU time
- * into cycles per byte (selftests/nsim_rx_bench.sh).
+ * into cycles per byte (selftests/bench/nsim_rx_bench.sh).
  *
  * Client (-c HOST): connects and send()s BYTES from a buffer filled with
  * the pattern once (its period of 256 divides the chunk size).
