@@ -35,11 +35,21 @@ out=$(cd "$KT" && ./scripts/checkpatch.pl --strict --terse --no-summary \
 # checkpatch asks about MAINTAINERS for every patch that adds, moves or
 # deletes a file; it only matters when MAINTAINERS names a deleted file.
 maint_needed() {
-	local f
+	local f d covered
 	for f in $(awk '/^diff --git /{p=substr($3, 3)} /^deleted file mode/{print p}' "$1"); do
 		grep -qF "$f" "$KT/MAINTAINERS" && return 0
 	done
-	awk '/^new file mode/{n=1} END{exit !n}' "$1"
+	# a new file is fine where the patch names it in MAINTAINERS, or
+	# where an entry already covers its directory ("F: dir/")
+	grep -q '^+++ b/MAINTAINERS' "$1" && return 1
+	for f in $(awk '/^diff --git /{p=substr($3, 3)} /^new file mode/{print p}' "$1"); do
+		covered=
+		for d in $(dirname "$f") $(dirname "$(dirname "$f")"); do
+			grep -qxF "F:	$d/" "$KT/MAINTAINERS" && covered=1
+		done
+		[ -n "$covered" ] || return 0
+	done
+	return 1
 }
 kept=
 while IFS= read -r line; do

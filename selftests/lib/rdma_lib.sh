@@ -81,6 +81,28 @@ gid_index() {
 	done
 }
 
+# The kernel tree's RDMA selftests, as the suites run them: rdma_rxe,
+# siw, veth and tun are built in and the guest has no /lib/modules, so
+# modinfo and modprobe run against a module directory made in $1 from the
+# booted kernel's modules.builtin (copied by scripts/build-selftests.sh)
+# and answer for built-in modules as on an installed kernel (a script's
+# "modprobe -r" of one fails and the scripts ignore it); $1/bin goes first
+# on PATH. Returns non-zero when modules.builtin is missing or depmod
+# fails.
+builtin_modules_shim() {
+	local tmp=$1 kver
+	[ -f modules/modules.builtin ] || return 1
+	kver=$(uname -r)
+	mkdir -p "$tmp/root/lib/modules/$kver" "$tmp/bin"
+	cp modules/modules.builtin modules/modules.builtin.modinfo "$tmp/root/lib/modules/$kver/"
+	: >"$tmp/root/lib/modules/$kver/modules.order"	# no loadable modules
+	depmod -b "$tmp/root" "$kver" || return 1
+	printf '#!/bin/sh\nexec /usr/sbin/modprobe -d %s "$@"\n' "$tmp/root" >"$tmp/bin/modprobe"
+	printf '#!/bin/sh\nexec /usr/sbin/modinfo -b %s "$@"\n' "$tmp/root" >"$tmp/bin/modinfo"
+	chmod 755 "$tmp/bin/modprobe" "$tmp/bin/modinfo"
+	export PATH=$tmp/bin:$PATH
+}
+
 # The in-place rdma-core build (scripts/build-rdma-core.sh); fails if absent.
 rdma_core_dir() {
 	local d

@@ -7,13 +7,15 @@
 # and a failing script's trace is the diagnostics.
 #
 # rdma_rxe, veth and tun are built in and the guest has no /lib/modules:
-# modinfo and modprobe run against a module directory made here from the
-# booted kernel's modules.builtin (copied by scripts/build-selftests.sh),
-# so they answer for built-in modules as on an installed kernel; the
-# scripts' "modprobe -r" of a built-in module fails and they ignore it.
+# builtin_modules_shim (lib/rdma_lib.sh) lets modinfo and modprobe answer
+# for them.
+#
+# Without arguments it runs the Makefile's TEST_PROGS but the dma-buf MR
+# scripts, which are suites of their own (rdma_dmabuf.sh).
 #
 # usage: ksft_rdma.sh [script...]
 cd "$(dirname "$0")" || exit 1
+. ./rdma_lib.sh
 dir=$(cd ../linux/tools/testing/selftests/rdma 2>/dev/null && pwd)
 if [ -z "$dir" ] || [ ! -f modules/modules.builtin ]; then
 	echo "TAP version 13"
@@ -22,19 +24,11 @@ if [ -z "$dir" ] || [ ! -f modules/modules.builtin ]; then
 fi
 tmp=$(mktemp -d /tmp/ksft_rdma.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-kver=$(uname -r)
-mkdir -p "$tmp/root/lib/modules/$kver" "$tmp/bin"
-cp modules/modules.builtin modules/modules.builtin.modinfo "$tmp/root/lib/modules/$kver/"
-: >"$tmp/root/lib/modules/$kver/modules.order"	# no loadable modules
-if ! depmod -b "$tmp/root" "$kver"; then
+if ! builtin_modules_shim "$tmp"; then
 	echo "TAP version 13"
 	echo "Bail out! depmod failed"
 	exit 1
 fi
-printf '#!/bin/sh\nexec /usr/sbin/modprobe -d %s "$@"\n' "$tmp/root" >"$tmp/bin/modprobe"
-printf '#!/bin/sh\nexec /usr/sbin/modinfo -b %s "$@"\n' "$tmp/root" >"$tmp/bin/modinfo"
-chmod 755 "$tmp/bin/modprobe" "$tmp/bin/modinfo"
-export PATH=$tmp/bin:$PATH
 
 # Each script runs under bash -x with a timestamp on every traced
 # command, so that a timeout shows where the time went: in session 10
@@ -49,8 +43,8 @@ export BASH_ENV=$tmp/ps4
 if [ $# -gt 0 ]; then
 	scripts=("$@")
 else
-	mapfile -t scripts < <(sed -n '/^TEST_PROGS/,/[^\\]$/p' "$dir/Makefile" |
-		grep -o '[A-Za-z0-9_]*\.sh')
+	mapfile -t scripts < <(sed -n '/^TEST_PROGS :=/,/[^\\]$/p' "$dir/Makefile" |
+		grep -o '[A-Za-z0-9_]*\.sh' | grep -v '_dmabuf_mr\.sh$')
 fi
 echo "TAP version 13"
 echo "1..${#scripts[@]}"
