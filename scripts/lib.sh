@@ -198,13 +198,15 @@ TEST_MODS=tools/testing/selftests/drivers/dma-buf/phyr_test_mod
 
 # test_modules TREE MAKE...: build TREE's test modules with MAKE (make -C
 # TREE O=OBJ ...) into OBJ/phyr_test_mod, after the kernel's own modules
-# (for Module.symvers). Nothing to do in trees before the module exists;
-# the module's Makefile skips configurations without dma-buf.
+# (for Module.symvers). Nothing to do in trees before the module exists,
+# or in configurations without dma-buf (the nodmabuf variant), whose
+# symbols it needs.
 test_modules() {
 	local tree=$1 o
 	shift
 	[ -d "$tree/$TEST_MODS" ] || return 0
 	for o; do case $o in O=*) o=${o#O=}; break ;; esac; done
+	grep -q '^CONFIG_DMA_SHARED_BUFFER=y' "$o/.config" || return 0
 	"$@" modules && "$@" M="$tree/$TEST_MODS" MO="$o/phyr_test_mod" modules
 }
 
