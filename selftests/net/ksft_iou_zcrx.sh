@@ -4,4 +4,4 @@
 # iou-zcrx.py with iou-zcrx: a zcrx area on one RX queue, steered by an
 # ntuple rule, alone and behind an RSS context) on two linked netdevsim
 # devices with 4 queues each.
-exec "$(dirname "$0")/ksft_net.sh" iou-zcrx.py iou-zcrx
+exec "$(dirname "$0")/ksft_net.sh" hw/iou-zcrx.py hw/iou-zcrx

@@ -6,12 +6,13 @@
 # remote end in a network namespace (its "deploy" of a binary is the local
 # path). The test's KTAP output and exit status (0 pass, 1 fail) are passed
 # through.
-# usage: ksft_net.sh TEST.py BINARY   (BINARY: the program it runs)
+# usage: ksft_net.sh TEST.py [BINARY]
+#   TEST.py and BINARY (a program it runs) relative to drivers/net
 cd "$(dirname "$0")" || exit 1
-hw=ksft/tools/testing/selftests/drivers/net/hw
-if [ ! -x "$hw/$2" ] || [ ! -f "$hw/$1" ]; then
+net=ksft/tools/testing/selftests/drivers/net
+if [ ! -f "$net/$1" ] || { [ -n "${2:-}" ] && [ ! -x "$net/$2" ]; }; then
 	echo "1..0"
-	echo "# Bail out! $hw/$1 or $hw/$2 missing: run scripts/build-ksft-net.sh"
+	echo "# Bail out! $net/$1 ${2:+or $net/$2 }missing: run scripts/build-ksft-net.sh"
 	exit 1
 fi
 if [ ! -d /sys/bus/netdevsim ] && ! modprobe netdevsim; then
@@ -25,4 +26,4 @@ unset NETIF REMOTE_TYPE REMOTE_ARGS LOCAL_V4 LOCAL_V6 REMOTE_V4 REMOTE_V6
 if [ -e /proc/lockdep ] || [ "${PHYR_TIME_SCALE:-1}" -ge 3 ]; then
 	export KSFT_MACHINE_SLOW=yes
 fi
-exec python3 "$hw/$1"
+exec python3 "$net/$1"
