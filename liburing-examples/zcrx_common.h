@@ -1,16 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * zcrx_common.h: the code that liburing-examples/zcrx_nsim.c,
- * liburing-examples/zcrx_rdma.c and selftests/nsim_rx_bench.c (built with
- * -I../liburing-examples) share, header only:
+ * zcrx_common.h: the code that liburing-examples/zcrx_rdma.c and
+ * selftests/bench/nsim_rx_bench.c (built with -I../liburing-examples)
+ * share, header only:
  *
  *   - the error helpers fail() and fail_errno(), ename();
  *   - the stream pattern, the clock, the parsing of addresses and sizes,
  *     the CPU time of the machine (cpu_ticks_read());
  *   - the TCP side: the listener, accept_one() and the client, which sends
  *     the pattern (send_stream());
- *   - an area of user memory, of a udmabuf, of a buffer of the phyr test
- *     exporter (which tests can revoke), or of an io_uring registered
+ *   - an area of user memory, of a udmabuf, or of an io_uring registered
  *     buffer exported as a dma-buf (revoked by unregistering it), as the
  *     CPU reads it;
  *   - an io_uring zcrx interface queue: its registration with such an
@@ -271,7 +270,7 @@ static inline uint64_t send_stream(const char *host, int port, uint64_t bytes,
 	return sent;
 }
 
-/* ---- memory: user pages, a udmabuf, a test exporter's buffer, io_uring's ---- */
+/* ---- memory: user pages, a udmabuf, io_uring's ---- */
 
 struct area {
 	unsigned char *cpu;	/* the area as the CPU reads it */
@@ -283,42 +282,16 @@ struct area {
 enum area_mem {
 	AREA_USER,		/* anonymous memory */
 	AREA_UDMABUF,		/* a udmabuf made from a memfd */
-	AREA_TEST,		/* the phyr test exporter (CONFIG_DMABUF_PHYR_TEST) */
 	AREA_IOURING,		/* an io_uring registered buffer, exported */
-	AREA_IOURING_RO,	/* the same, exported read-only */
 };
 
-#define PHYR_TEST	"/sys/kernel/debug/dma_buf_phyr_test"
-
 /*
- * Send @cmd to the phyr test module; its reply in @reply (@size bytes).
- * Return: 0, or the errno of the command.
- */
-static inline int phyr_test_cmd(const char *cmd, char *reply, size_t size)
-{
-	int fd = open(PHYR_TEST, O_RDWR), err = 0;
-	ssize_t n;
-
-	if (fd < 0)
-		fail_errno(errno, "open %s", PHYR_TEST);
-	if (write(fd, cmd, strlen(cmd)) < 0)
-		err = errno;
-	n = err ? 0 : pread(fd, reply, size - 1, 0);
-	reply[n > 0 ? n : 0] = '\0';
-	close(fd);
-	return err;
-}
-
-/*
- * size bytes of anonymous memory, of a udmabuf made from a memfd, of the
- * phyr test exporter in @test_mode ("" or "revoke-on-attach"), or of
+ * size bytes of anonymous memory, of a udmabuf made from a memfd, or of
  * anonymous memory registered with a ring of its own and exported.
  */
-static inline void area_alloc(struct area *a, size_t size, enum area_mem mem,
-			      const char *test_mode)
+static inline void area_alloc(struct area *a, size_t size, enum area_mem mem)
 {
 	struct udmabuf_create create = { 0 };
-	char cmd[64], reply[32];
 	int memfd, devfd, err;
 
 	a->size = size;
@@ -330,7 +303,7 @@ static inline void area_alloc(struct area *a, size_t size, enum area_mem mem,
 			fail_errno(errno, "mmap of a %zu-byte area", a->size);
 		return;
 	}
-	if (mem == AREA_IOURING || mem == AREA_IOURING_RO) {
+	if (mem == AREA_IOURING) {
 		struct iovec iov = { .iov_len = a->size };
 
 		a->cpu = mmap(NULL, a->size, PROT_READ | PROT_WRITE,
@@ -345,22 +318,11 @@ static inline void area_alloc(struct area *a, size_t size, enum area_mem mem,
 		if (err)
 			fail_errno(-err, "io_uring_register_buffers of the area");
 		a->dmabuf_fd = io_uring_register_buffer_export(&a->ring, 0, 0, 0,
-							       mem == AREA_IOURING_RO ?
-							       IOU_BUF_EXPORT_RDONLY : 0);
+							       0);
 		if (a->dmabuf_fd < 0)
 			fail_errno(-a->dmabuf_fd, "IORING_REGISTER_EXPORT_BUFFER");
 		return;
 	}
-	if (mem == AREA_TEST) {
-		snprintf(cmd, sizeof(cmd), "export %zu %s", a->size, test_mode);
-		err = phyr_test_cmd(cmd, reply, sizeof(reply));
-		if (err)
-			fail_errno(err, "%s", cmd);
-		if (sscanf(reply, "fd %d", &a->dmabuf_fd) != 1)
-			fail("%s: reply \"%s\"", cmd, reply);
-		goto map;
-	}
-
 	memfd = memfd_create(PROG, MFD_ALLOW_SEALING);
 	if (memfd < 0)
 		fail_errno(errno, "memfd_create");
@@ -379,7 +341,6 @@ static inline void area_alloc(struct area *a, size_t size, enum area_mem mem,
 		fail_errno(errno, "UDMABUF_CREATE of %zu bytes", a->size);
 	close(devfd);
 	close(memfd);
-map:
 	a->cpu = mmap(NULL, a->size, PROT_READ, MAP_SHARED, a->dmabuf_fd, 0);
 	if (a->cpu == MAP_FAILED)
 		fail_errno(errno, "mmap of the dma-buf");
@@ -562,42 +523,6 @@ again:
 	q->stats = stats ? (struct zcrx_stats *)((char *)ring_mem + stats_off)
 			 : NULL;
 	return 0;
-}
-
-/* ZCRX_CTRL_ADD_AREA of IORING_REGISTER_ZCRX_CTRL: liburing 2.15 knows
- * the opcode but not this op and its layout; the kernel's.
- */
-#define ZCRX_CTRL_OP_ADD_AREA		3
-
-struct zcrx_ctrl_add {
-	__u32	zcrx_id;
-	__u32	op;
-	__u64	__resv[2];
-	__u64	area_ptr;
-	__u64	__resv2[5];
-};
-
-/* Add area a to ifq q: 0 or -errno. */
-static inline int zcrx_add_area(struct io_uring *ring, const struct zcrx_ifq *q,
-				const struct area *a)
-{
-	struct io_uring_zcrx_area_reg area_reg;
-	struct zcrx_ctrl_add ctrl;
-
-	memset(&area_reg, 0, sizeof(area_reg));
-	area_reg.len = a->size;
-	if (a->dmabuf_fd >= 0) {
-		area_reg.flags = IORING_ZCRX_AREA_DMABUF;
-		area_reg.dmabuf_fd = a->dmabuf_fd;
-	} else {
-		area_reg.addr = (__u64)(uintptr_t)a->cpu;
-	}
-	memset(&ctrl, 0, sizeof(ctrl));
-	ctrl.zcrx_id = q->id;
-	ctrl.op = ZCRX_CTRL_OP_ADD_AREA;
-	ctrl.area_ptr = (__u64)(uintptr_t)&area_reg;
-	return io_uring_register(ring->ring_fd, IORING_REGISTER_ZCRX_CTRL,
-				 &ctrl, 0);
 }
 
 /*

@@ -702,7 +702,7 @@ static void fwd_setup_zcrx(struct fwd *f)
 	if (!ifindex)
 		fail_errno(errno, "interface %s", cfg.ifname);
 	zcrx_ring_init(&f->ring, cfg.area_size);
-	area_alloc(&f->a, cfg.area_size, AREA_IOURING, "");
+	area_alloc(&f->a, cfg.area_size, AREA_IOURING);
 	f->mr = ibv_reg_dmabuf_mr(f->c.pd, 0, f->a.size, 0, f->a.dmabuf_fd,
 				  IBV_ACCESS_LOCAL_WRITE);
 	if (!f->mr)

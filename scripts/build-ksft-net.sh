@@ -5,7 +5,8 @@
 # - the two that put a page_pool memory provider on a queue: ncdevmem
 #   (devmem TCP, links the YNL C library) and iou-zcrx (io_uring zero-copy
 #   receive, liburing >= 2.10), run by devmem.py and iou-zcrx.py
-#   (ksft_devmem, ksft_iou_zcrx);
+#   (ksft_devmem, ksft_iou_zcrx), and iou_zcrx_phyr_helper, which
+#   iou_zcrx_phyr.py runs (zcrx_phyr);
 # - the netdevsim tests of suite ksft_nsim (selftests/net/ksft_nsim.sh):
 #   drivers/net/netdevsim/*.sh, the Python tests of drivers/net (NetDrvEnv
 #   and NetDrvEpEnv fall back to netdevsim), net/nl_netdev.py and
@@ -67,7 +68,7 @@ HW=$ST/drivers/net/hw
 # directory itself, where the tests look for them).
 BUILDS=(
 	"$HW:ncdevmem iou-zcrx"
-	"$ST/drivers/net:napi_id_helper so_txtime"
+	"$ST/drivers/net:napi_id_helper so_txtime iou_zcrx_phyr_helper"
 	"$ST/net/lib:xdp_helper gro"
 	"$ST/net:busy_poller"
 )

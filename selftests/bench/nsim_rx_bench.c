@@ -177,7 +177,7 @@ static void zcrx_setup(struct zcrx *z, unsigned int ifindex)
 
 	zcrx_ring_init(&z->ring, cfg.area_size);
 	area_alloc(&z->area, cfg.area_size,
-		   cfg.dmabuf ? AREA_UDMABUF : AREA_USER, "");
+		   cfg.dmabuf ? AREA_UDMABUF : AREA_USER);
 	ret = zcrx_register(&z->ring, ifindex, cfg.queue, &z->area, 0,
 			    &z->ifq);
 	if (ret)
@@ -247,7 +247,7 @@ static void devmem_bind(struct devmem *d, unsigned int ifindex)
 	struct netdev_queue_id *queue;
 	struct ynl_error yerr;
 
-	area_alloc(&d->area, cfg.area_size, AREA_UDMABUF, "");
+	area_alloc(&d->area, cfg.area_size, AREA_UDMABUF);
 	d->ys = ynl_sock_create(&ynl_netdev_family, &yerr);
 	if (!d->ys)
 		fail("netdev netlink family: %s", yerr.msg);

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # Helpers of the netdevsim suites (netdevsim.sh, nsim_steer.sh,
-# zcrx_nsim.sh, nsim_rx_bench.sh). Sourced, not run.
+# zcrx_rdma.sh, copy_cost.sh, nsim_rx_bench.sh). Sourced, not run.
 . "$(dirname "${BASH_SOURCE[0]}")/wait_lib.sh"
 
 NSIM=/sys/bus/netdevsim
