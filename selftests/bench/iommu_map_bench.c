@@ -23,7 +23,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "helpers.h"
+#include "phyr_test.h"
 
 /* A udmabuf whose pages were allocated out of order: 4 KiB fragments. */
 static int fragmented_udmabuf(size_t size)

@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "helpers.h"
+#include "phyr_test.h"
 
 #define SIZE	(1 << 20)
 #define MAX_N	8
@@ -109,8 +109,8 @@ int main(int argc, char **argv)
 
 	if (rounds < 1)
 		rounds = 1;
-	if (access(PHYR_TEST, W_OK)) {
-		printf("skip: %s: %s\n", PHYR_TEST, strerror(errno));
+	if (access(PHYR_TEST_FILE, W_OK)) {
+		printf("skip: %s: %s\n", PHYR_TEST_FILE, strerror(errno));
 		return 4;
 	}
 	for (k = 0; k < 3; k++) {

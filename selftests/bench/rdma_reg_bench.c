@@ -31,7 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "helpers.h"
+#include "phyr_test.h"
 
 #define HPAGE	(2UL << 20)
 #define ACCESS	(IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | \

@@ -41,7 +41,7 @@
 #include <unistd.h>
 
 #include "kselftest.h"
-#include "helpers.h"
+#include "phyr_test.h"
 
 #define PCI_DEVS	"/sys/bus/pci/devices"
 #define MAX_DEVS	64

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "kselftest.h"
-#include "helpers.h"
+#include "phyr_test.h"
 
 #define HPAGE (2UL << 20)
 
@@ -164,7 +164,7 @@ int main(void)
 	ret = check_roundtrip(0, 16 << 20, 0, 16 << 20);
 	ksft_test_result(!ret, "4K pages: 16 MiB round trip %s\n", strerror(-ret));
 
-	if (free_hugepages() < 4) {
+	if (free_2m_hugepages() < 4) {
 		ksft_test_result_skip("2M hugetlb: whole memfd (no free hugepages)\n");
 		ksft_test_result_skip("2M hugetlb: window across a huge page boundary\n");
 	} else {
