@@ -40,16 +40,34 @@ maint_needed() {
 		grep -qF "$f" "$KT/MAINTAINERS" && return 0
 	done
 	# a new file is fine where the patch names it in MAINTAINERS, or
-	# where an entry already covers its directory ("F: dir/")
+	# where an entry already covers it: its directory ("F: dir/") or a
+	# pattern ("F: dir/name_*")
 	grep -q '^+++ b/MAINTAINERS' "$1" && return 1
 	for f in $(awk '/^diff --git /{p=substr($3, 3)} /^new file mode/{print p}' "$1"); do
 		covered=
 		for d in $(dirname "$f") $(dirname "$(dirname "$f")"); do
 			grep -qxF "F:	$d/" "$KT/MAINTAINERS" && covered=1
 		done
-		[ -n "$covered" ] || return 0
+		[ -n "$covered" ] || maint_glob "$f" || return 0
 	done
 	return 1
+}
+
+# Does a pattern entry of MAINTAINERS ("F: dir/name_*") match file $1?
+maint_glob() {
+	python3 - "$KT/MAINTAINERS" "$1" <<'EOF'
+import fnmatch, os, sys
+path = sys.argv[2]
+for line in open(sys.argv[1], encoding="utf-8", errors="replace"):
+    if not line.startswith("F:\t"):
+        continue
+    pat = line[3:].strip()
+    if any(c in pat for c in "*?[") and \
+            os.path.dirname(pat) == os.path.dirname(path) and \
+            fnmatch.fnmatch(path, pat):
+        sys.exit(0)
+sys.exit(1)
+EOF
 }
 kept=
 while IFS= read -r line; do
