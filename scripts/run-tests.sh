@@ -158,7 +158,11 @@ for b in "${boots[@]}"; do
 	# and all of them within the guest phase's deadline
 	left=$(( ${PHYR_GUEST_DEADLINE:-3900} - ($(date +%s) - t_boots) ))
 	if [ "$left" -lt "${PHYR_BOOT_MIN:-300}" ]; then
-		msg "boot '$b' not started: ${left}s left of the guest phase's ${PHYR_GUEST_DEADLINE:-3900}s"
+		why="boot '$b' not started: ${left}s left of the guest phase's ${PHYR_GUEST_DEADLINE:-3900}s"
+		msg "$why"
+		echo "$why" >"$LOGS/vm-$b.log"
+		# no console log of an earlier run is checked for splats
+		rm -f "$LOGS/check-console-$b.log" "$LOGS/check-console-$b.log".stalled*
 		echo 124 >"$res/boot-$b.rc"
 		continue
 	fi
@@ -244,7 +248,8 @@ for b in "${boots[@]}"; do
 	if [ "$rc" != 0 ]; then
 		guest_rc=$rc
 		echo "  boot '$b': vm.sh exit status $rc" >&2
-		tail -n 5 "$LOGS/vm-$b.log" | sed 's/^/    /' >&2
+		# (a boot that was not started has only the reason in its log)
+		tail -n 5 "$LOGS/vm-$b.log" 2>/dev/null | sed 's/^/    /' >&2 || true
 	fi
 done
 
