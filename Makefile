@@ -8,6 +8,7 @@
 #   make bench-iommu   the same for the map behind the virtual IOMMU
 #   make vm CMD='...'  boot the debug kernel and run one command in the guest
 #   make patches       export build/linux (base..HEAD) into kernel/patches
+#   make send-ready    each sent submission as its own series in build/submissions
 #   make rdma-core     build rdma-core + rdma-core-patches in place for the guest
 #   make rdma-core-tests  rdma-core's whole test suite on rxe and siw (on demand)
 #   make liburing-tests   liburing's own test suite, patched kernel against the
@@ -18,7 +19,7 @@
 S := scripts
 SUITES ?=
 
-.PHONY: all run check kernel kernel-bench bench bench-iommu debug-cost rootfs selftests rdma-core rdma-core-tests liburing-tests perftest vm patches lint static-checks submissions bisect clean distclean
+.PHONY: all run check kernel kernel-bench bench bench-iommu debug-cost rootfs selftests rdma-core rdma-core-tests liburing-tests perftest vm patches lint static-checks submissions send-ready bisect clean distclean
 
 all: check
 
@@ -106,6 +107,14 @@ static-checks: kernel
 submissions:
 	@$(S)/apply-series.sh
 	@$(S)/check-submissions.sh $(SUBMISSIONS)
+
+# each sent submission as a series of its own for git send-email, in
+# build/submissions/NN-NAME/ (numbered 1..N, its tree's subject prefix,
+# To/Cc from get_maintainer.pl), after checking that it applies
+send-ready:
+	@$(S)/apply-series.sh
+	@PHYR_SUBMISSION_BUILD=0 PHYR_SUBMISSION_FORMAT=$(CURDIR)/build/submissions \
+		$(S)/check-submissions.sh $(SUBMISSIONS)
 
 # every patch builds on its own (scripts/bisect-build.sh; FROM=<commit>
 # to start later, PHYR_BISECT_VARIANTS to choose variants); hours, on

@@ -16,6 +16,12 @@
 # scripts/bisect-build.sh (bench, nodmabuf, noib, full). PHYR_SUBMISSION_BUILD=0
 # only checks that the submissions apply. PHYR_SUBMISSIONS_DIR reads the
 # cover letters from elsewhere (scripts/test-workbench.sh).
+# PHYR_SUBMISSION_FORMAT=DIR also writes each sent submission that applies
+# as a series of its own, for git send-email: DIR/NN-NAME/, its patches
+# numbered 1..N with its cover letter's subject prefix ("[PATCH net-next
+# 0/4]": "PATCH net-next"), the cover letter's subject and text in
+# 0000-cover-letter.patch above the shortlog, and To: (maintainers) and
+# Cc: (reviewers, lists) from get_maintainer.pl of the tree it applies on.
 . "$(dirname "$0")/lib.sh"
 
 SUBS=${PHYR_SUBMISSIONS_DIR:-$TOP/kernel/submissions}
@@ -63,6 +69,65 @@ for i in $(seq 1 "$total"); do
 	esac
 done
 echo "ok   ${#names[@]} submissions cover the $total patches in order"
+
+# The last commits of $WT, submission $1's own, as a series of its own.
+# A Subject without "0/N" is a single patch, sent without a cover letter.
+format_submission() {
+	local n=$1 f sub prefix out k a cover=1
+	local -a addr who
+	f=$(ls "$SUBS"/[0-9][0-9]-"$n".cover)
+	sub=$(field "$f" Subject)
+	prefix=$(sed -n 's/^\[\(.*\) 0*\/[0-9]*\] .*/\1/p' <<<"$sub")
+	if [ -z "$prefix" ]; then
+		prefix=$(sed -n 's/^\[\([^]]*\)\] .*/\1/p' <<<"$sub")
+		cover=0
+	fi
+	k=$((last[$n] - first[$n] + 1))
+	[ -n "$prefix" ] && { [ $cover = 1 ] || [ $k = 1 ]; } ||
+		{ echo "FAIL $n: Subject: '$sub' is neither '[PATCH ... 0/$k] ...' nor, for one patch, '[PATCH ...] ...'"; return 1; }
+	out=$(realpath -m "$PHYR_SUBMISSION_FORMAT/$(basename "$f" .cover)")
+	# recipients: get_maintainer.pl of the patches, in the tree they apply on
+	# (not the authors of the commits that Fixes: tags name: the base has no
+	# history)
+	rm -rf "$out"
+	mkdir -p "$out"
+	git -C "$WT" format-patch -q -o "$out" "HEAD~$k..HEAD" || return 1
+	addr=()
+	while read -r a; do addr+=("--to=$a"); done < <(cd "$WT" &&
+		perl scripts/get_maintainer.pl --no-git --no-git-fallback --no-fixes \
+		--no-rolestats --m --nor --nol "$out"/*.patch)
+	while read -r a; do addr+=("--cc=$a"); done < <(cd "$WT" &&
+		perl scripts/get_maintainer.pl --no-git --no-git-fallback --no-fixes \
+		--no-rolestats --nom --r --l "$out"/*.patch)
+	rm -f "$out"/*.patch
+	# the cover letter is from the patches' author
+	who=(-c "user.name=$(git -C "$WT" log -1 --format=%an)"
+	     -c "user.email=$(git -C "$WT" log -1 --format=%ae)")
+	[ $cover = 1 ] && addr+=(--cover-letter)
+	git -C "$WT" "${who[@]}" format-patch -q --subject-prefix="$prefix" \
+		"${addr[@]}" -o "$out" "HEAD~$k..HEAD" || return 1
+	[ $cover = 1 ] || { echo "ok   $n formatted: $out (1 patch)"; return 0; }
+	# The cover letter's subject and text for format-patch's placeholders;
+	# the text's numbers of this submission's patches (NNNN of the whole
+	# series) become the posting's.
+	python3 - "$out/0000-cover-letter.patch" "${sub#*] }" "$f" \
+		"${first[$n]}" "$k" <<-'PY' || return 1
+	import re
+	import sys
+	path, subject, cover, first, k = sys.argv[1:]
+	first, k = int(first), int(k)
+	body = open(cover).read().split("\n\n", 1)[1].strip("\n")
+	body = re.sub(r"\b\d{4}\b", lambda m: f"{int(m[0]) - first + 1:0{len(str(k))}}"
+	              if first <= int(m[0]) < first + k else m[0], body)
+	text = open(path).read()
+	for old, new in (("*** SUBJECT HERE ***", subject), ("*** BLURB HERE ***", body)):
+	    if old not in text:
+	        sys.exit(f"{path}: no '{old}'")
+	    text = text.replace(old, new, 1)
+	open(path, "w").write(text)
+	PY
+	echo "ok   $n formatted: $out ($k patches and a cover letter)"
+}
 
 closure() {
 	local n=$1 d
@@ -112,6 +177,9 @@ for n in "${sel[@]}"; do
 		continue
 	fi
 	echo "ok   $n applies on base + ${on:-nothing} (${#files[@]} patches)"
+	if [ -n "${PHYR_SUBMISSION_FORMAT:-}" ] && [ "${sent[$n]}" = 1 ]; then
+		format_submission "$n" || fail=1
+	fi
 	[ "${PHYR_SUBMISSION_BUILD:-1}" = 1 ] || continue
 	for v in $variants; do
 		O=$BUILD/obj-bisect-$v
