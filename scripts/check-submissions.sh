@@ -108,17 +108,28 @@ format_submission() {
 		"${addr[@]}" -o "$out" "HEAD~$k..HEAD" || return 1
 	[ $cover = 1 ] || { echo "ok   $n formatted: $out (1 patch)"; return 0; }
 	# The cover letter's subject and text for format-patch's placeholders;
-	# the text's numbers of this submission's patches (NNNN of the whole
-	# series) become the posting's.
+	# the text's numbers of the whole series (NNNN) become the posting's
+	# for this submission's patches, and the subject of the patch for the
+	# others'.
 	python3 - "$out/0000-cover-letter.patch" "${sub#*] }" "$f" \
-		"${first[$n]}" "$k" <<-'PY' || return 1
+		"${first[$n]}" "$k" "${patches[@]}" <<-'PY' || return 1
 	import re
 	import sys
-	path, subject, cover, first, k = sys.argv[1:]
+	path, subject, cover, first, k = sys.argv[1:6]
 	first, k = int(first), int(k)
+	others = {}
+	for i, patch in enumerate(sys.argv[6:], 1):
+	    head = open(patch, errors="replace").read().split("\n\n", 1)[0]
+	    m = re.search(r"^Subject: \[PATCH[^]]*\] (.*(?:\n .*)*)", head, re.M)
+	    if m:
+	        others[i] = '"' + " ".join(m[1].split()) + '"'
+	def number(m):
+	    i = int(m[0])
+	    if first <= i < first + k:
+	        return f"{i - first + 1:0{len(str(k))}}"
+	    return others.get(i, m[0])
 	body = open(cover).read().split("\n\n", 1)[1].strip("\n")
-	body = re.sub(r"\b\d{4}\b", lambda m: f"{int(m[0]) - first + 1:0{len(str(k))}}"
-	              if first <= int(m[0]) < first + k else m[0], body)
+	body = re.sub(r"\b\d{4}\b", number, body)
 	text = open(path).read()
 	for old, new in (("*** SUBJECT HERE ***", subject), ("*** BLURB HERE ***", body)):
 	    if old not in text:
