@@ -70,10 +70,12 @@ for i in $(seq 1 "$total"); do
 done
 echo "ok   ${#names[@]} submissions cover the $total patches in order"
 
-# The last commits of $WT, submission $1's own, as a series of its own.
-# A Subject without "0/N" is a single patch, sent without a cover letter.
+# The last commits of $WT, submission $1's own, as a series of its own,
+# written to a new directory that replaces the old one only when all of it
+# is there. A Subject without "0/N" is a single patch, sent without a cover
+# letter.
 format_submission() {
-	local n=$1 f sub prefix out k a cover=1
+	local n=$1 f sub prefix out tmp k a d cover=1 m r after=
 	local -a addr who
 	f=$(ls "$SUBS"/[0-9][0-9]-"$n".cover)
 	sub=$(field "$f" Subject)
@@ -84,60 +86,76 @@ format_submission() {
 	fi
 	k=$((last[$n] - first[$n] + 1))
 	[ -n "$prefix" ] && { [ $cover = 1 ] || [ $k = 1 ]; } ||
-		{ echo "FAIL $n: Subject: '$sub' is neither '[PATCH ... 0/$k] ...' nor, for one patch, '[PATCH ...] ...'"; return 1; }
+		{ echo "FAIL $n: Subject: '$sub' is neither '[PATCH ... 0/N] ...' nor, for one patch, '[PATCH ...] ...'"; return 1; }
+	[ $cover = 0 ] || [ "$(sed -n 's/^\[.* 0*\/\([0-9]*\)\] .*/\1/p' <<<"$sub")" = $k ] ||
+		{ echo "FAIL $n: Subject: '$sub' does not say $k patches"; return 1; }
 	out=$(realpath -m "$PHYR_SUBMISSION_FORMAT/$(basename "$f" .cover)")
-	# recipients: get_maintainer.pl of the patches, in the tree they apply on
-	# (not the authors of the commits that Fixes: tags name: the base has no
-	# history)
-	rm -rf "$out"
-	mkdir -p "$out"
-	git -C "$WT" format-patch -q -o "$out" "HEAD~$k..HEAD" || return 1
+	tmp=$out.new
+	rm -rf "$tmp"
+	mkdir -p "$tmp"
+	# Recipients: get_maintainer.pl of the patches, in the tree they apply
+	# on: To: its maintainers, Cc: its reviewers and lists (not the authors
+	# of the commits that Fixes: tags name: the base has no history).
+	git -C "$WT" format-patch -q -o "$tmp" "HEAD~$k..HEAD" || return 1
+	m=$(cd "$WT" && perl scripts/get_maintainer.pl --no-git --no-git-fallback \
+		--no-fixes --no-rolestats --m --nor --nol "$tmp"/*.patch) &&
+	r=$(cd "$WT" && perl scripts/get_maintainer.pl --no-git --no-git-fallback \
+		--no-fixes --no-rolestats --nom --r --l "$tmp"/*.patch) &&
+	[ -n "$m" ] || { echo "FAIL $n: get_maintainer.pl found no maintainer"; return 1; }
 	addr=()
-	while read -r a; do addr+=("--to=$a"); done < <(cd "$WT" &&
-		perl scripts/get_maintainer.pl --no-git --no-git-fallback --no-fixes \
-		--no-rolestats --m --nor --nol "$out"/*.patch)
-	while read -r a; do addr+=("--cc=$a"); done < <(cd "$WT" &&
-		perl scripts/get_maintainer.pl --no-git --no-git-fallback --no-fixes \
-		--no-rolestats --nom --r --l "$out"/*.patch)
-	rm -f "$out"/*.patch
+	while read -r a; do addr+=("--to=$a"); done <<<"$m"
+	while read -r a; do [ -z "$a" ] || addr+=("--cc=$a"); done <<<"$r"
+	rm -f "$tmp"/*.patch
 	# the cover letter is from the patches' author
 	who=(-c "user.name=$(git -C "$WT" log -1 --format=%an)"
 	     -c "user.email=$(git -C "$WT" log -1 --format=%ae)")
 	[ $cover = 1 ] && addr+=(--cover-letter)
 	git -C "$WT" "${who[@]}" format-patch -q --subject-prefix="$prefix" \
-		"${addr[@]}" -o "$out" "HEAD~$k..HEAD" || return 1
-	[ $cover = 1 ] || { echo "ok   $n formatted: $out (1 patch)"; return 0; }
-	# The cover letter's subject and text for format-patch's placeholders;
-	# the text's numbers of the whole series (NNNN) become the posting's
-	# for this submission's patches, and the subject of the patch for the
-	# others'.
-	python3 - "$out/0000-cover-letter.patch" "${sub#*] }" "$f" \
-		"${first[$n]}" "$k" "${patches[@]}" <<-'PY' || return 1
-	import re
-	import sys
-	path, subject, cover, first, k = sys.argv[1:6]
-	first, k = int(first), int(k)
-	others = {}
-	for i, patch in enumerate(sys.argv[6:], 1):
-	    head = open(patch, errors="replace").read().split("\n\n", 1)[0]
-	    m = re.search(r"^Subject: \[PATCH[^]]*\] (.*(?:\n .*)*)", head, re.M)
-	    if m:
-	        others[i] = '"' + " ".join(m[1].split()) + '"'
-	def number(m):
-	    i = int(m[0])
-	    if first <= i < first + k:
-	        return f"{i - first + 1:0{len(str(k))}}"
-	    return others.get(i, m[0])
-	body = open(cover).read().split("\n\n", 1)[1].strip("\n")
-	body = re.sub(r"\b\d{4}\b", number, body)
-	text = open(path).read()
-	for old, new in (("*** SUBJECT HERE ***", subject), ("*** BLURB HERE ***", body)):
-	    if old not in text:
-	        sys.exit(f"{path}: no '{old}'")
-	    text = text.replace(old, new, 1)
-	open(path, "w").write(text)
-	PY
-	echo "ok   $n formatted: $out ($k patches and a cover letter)"
+		"${addr[@]}" -o "$tmp" "HEAD~$k..HEAD" || return 1
+	if [ $cover = 1 ]; then
+		# what it applies on, which the header lines said
+		for d in ${deps[$n]}; do
+			d=$(field "$(ls "$SUBS"/[0-9][0-9]-"$d".cover)" Subject)
+			after+="${after:+, }\"${d#*] }\""
+		done
+		# The cover letter's subject and text for format-patch's
+		# placeholders; the text's numbers of the whole series (NNNN)
+		# become the posting's for this submission's patches, and the
+		# subject of the patch for the others'.
+		python3 - "$tmp/0000-cover-letter.patch" "${sub#*] }" "$f" \
+			"${first[$n]}" "$k" "$(field "$f" Tree)" "$(field "$f" Base)" \
+			"$after" "${patches[@]}" <<-'PY' || return 1
+		import re
+		import sys
+		path, subject, cover, first, k, tree, base, after = sys.argv[1:9]
+		first, k = int(first), int(k)
+		others = {}
+		for i, patch in enumerate(sys.argv[9:], 1):
+		    head = open(patch, errors="replace").read().split("\n\n", 1)[0]
+		    m = re.search(r"^Subject: \[PATCH[^]]*\] (.*(?:\n .*)*)", head, re.M)
+		    if m:
+		        others[i] = '"' + " ".join(m[1].split()) + '"'
+		def number(m):
+		    i = int(m[0])
+		    if first <= i < first + k:
+		        return f"{i - first + 1:0{len(str(k))}}"
+		    return others.get(i, m[0])
+		body = open(cover).read().split("\n\n", 1)[1].strip("\n")
+		body += f"\n\nFor {tree}. Base: {base}."
+		if after:
+		    body += f" It applies after: {after}."
+		body = re.sub(r"\b0\d{3}\b", number, body)
+		text = open(path).read()
+		for old, new in (("*** SUBJECT HERE ***", subject), ("*** BLURB HERE ***", body)):
+		    if old not in text:
+		        sys.exit(f"{path}: no '{old}'")
+		    text = text.replace(old, new, 1)
+		open(path, "w").write(text)
+		PY
+	fi
+	rm -rf "$out"
+	mv "$tmp" "$out"
+	echo "ok   $n formatted: $out ($k patch$([ $k = 1 ] || echo es)$([ $cover = 0 ] || echo " and a cover letter"))"
 }
 
 closure() {
@@ -163,6 +181,8 @@ flock -n 9 || die "scripts/bisect-build.sh or another check-submissions.sh is ru
 
 sel=("$@")
 [ ${#sel[@]} -gt 0 ] || sel=("${names[@]}")
+# all of them: no directory of a submission that is gone or not sent stays
+[ -z "${PHYR_SUBMISSION_FORMAT:-}" ] || [ $# -gt 0 ] || rm -rf "$PHYR_SUBMISSION_FORMAT"
 fail=0
 for n in "${sel[@]}"; do
 	[ -n "${first[$n]:-}" ] || die "no submission '$n'"
